@@ -1,0 +1,1 @@
+"""Stage 4: engines turn records into documents (local Python, or a real Elasticsearch)."""

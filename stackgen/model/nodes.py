@@ -1,0 +1,125 @@
+"""Stage 2: the model. Frozen dataclasses, resolved references, no I/O, no target knowledge."""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class FieldType(str, enum.Enum):
+    """Types a value can take; each maps to one Elasticsearch field type."""
+
+    KEYWORD = "keyword"
+    TEXT = "text"
+    INTEGER = "integer"
+    LONG = "long"
+    FLOAT = "float"
+    DOUBLE = "double"
+    BOOLEAN = "boolean"
+    IP = "ip"
+    DATE = "date"
+
+    @property
+    def is_numeric(self) -> bool:
+        return self in (FieldType.INTEGER, FieldType.LONG, FieldType.FLOAT, FieldType.DOUBLE)
+
+    @property
+    def is_checked(self) -> bool:
+        """True when a raw value can fail to take this type (and then tags the document)."""
+        return self not in (FieldType.KEYWORD, FieldType.TEXT)
+
+
+# Tags a document gets when part of it could not be parsed. The document is still indexed and
+# keeps its original text in `event.original`.
+TAG_GROK = "_grokparsefailure"
+TAG_DATE = "_dateparsefailure"
+TAG_VALUE = "_valueparsefailure"
+FAILURE_TAGS = (TAG_GROK, TAG_DATE, TAG_VALUE)
+ORIGINAL_FIELD = "event.original"
+
+
+@dataclass(frozen=True)
+class Value:
+    """One named value of a record: how it is recognised, typed and where it lands."""
+
+    name: str
+    type: FieldType
+    target: str
+    null_values: tuple[str, ...] = ()
+    pattern: str | None = None  # name of a schema pattern restricting the raw text
+    date_format: str | None = None
+    timezone: str | None = None
+    true_values: tuple[str, ...] = ("true",)
+    false_values: tuple[str, ...] = ("false",)
+    labels: tuple[tuple[str, str], ...] = ()
+    label_target: str | None = None
+    description: str = ""
+
+    @property
+    def failure_tag(self) -> str:
+        return TAG_DATE if self.type is FieldType.DATE else TAG_VALUE
+
+
+@dataclass(frozen=True)
+class Variant:
+    """The ordered values that follow the head when the discriminator equals `key`."""
+
+    key: str
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Multiline:
+    """A record starts on a line matching `start`; other lines continue the previous record."""
+
+    start: str
+    max_lines: int = 500
+
+
+@dataclass(frozen=True)
+class LogModel:
+    """A validated log family: framing, layout, values and their document fields."""
+
+    name: str
+    title: str
+    index: str
+    paths: tuple[str, ...]
+    encoding: str
+    multiline: Multiline | None
+    separator: str
+    head: tuple[str, ...]
+    discriminator: str | None
+    timestamp: str
+    variants: tuple[Variant, ...]
+    default_fields: tuple[str, ...]
+    values: tuple[Value, ...]
+    patterns: tuple[tuple[str, str], ...] = ()
+    keep_original: str = "on_failure"  # or "always"
+    volatile_fields: tuple[str, ...] = ()
+
+    def value(self, name: str) -> Value:
+        for value in self.values:
+            if value.name == name:
+                return value
+        raise KeyError(name)
+
+    @property
+    def variant_keys(self) -> tuple[str, ...]:
+        return tuple(v.key for v in self.variants)
+
+    def variant_fields(self, key: str | None) -> tuple[str, ...]:
+        for variant in self.variants:
+            if variant.key == key:
+                return variant.fields
+        return self.default_fields
+
+    @property
+    def pipeline_id(self) -> str:
+        return f"stackgen-{self.name}"
+
+    @property
+    def template_name(self) -> str:
+        return f"stackgen-{self.name}"
+
+    @property
+    def index_pattern(self) -> str:
+        return f"{self.index}-*"

@@ -1,0 +1,92 @@
+"""Stage 1a: YAML text to a tree of positioned nodes.
+
+PyYAML's composer keeps the position of every node; this module wraps its nodes so that the
+validator can point at file:line:col for each problem, and reports duplicate mapping keys, which
+PyYAML's own loader silently accepts.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import yaml
+
+from stackgen.errors import Diagnostic
+
+
+@dataclass
+class Node:
+    """A YAML node: a mapping (`items`), a sequence (`children`) or a scalar (`value`, `text`)."""
+
+    kind: str  # "map" | "seq" | "scalar"
+    line: int
+    col: int
+    value: object = None  # the scalar as YAML resolves it (int, str, bool, None, ...)
+    text: str = ""  # the scalar as written
+    items: list[tuple[Node, Node]] = field(default_factory=list)
+    children: list[Node] = field(default_factory=list)
+
+    @property
+    def type_name(self) -> str:
+        if self.kind == "map":
+            return "a mapping"
+        if self.kind == "seq":
+            return "a list"
+        if self.value is None:
+            return "null"
+        return {bool: "a boolean", int: "an integer", float: "a number", str: "a string"}.get(
+            type(self.value), type(self.value).__name__
+        )
+
+    def get(self, key: str) -> Node | None:
+        for k, v in self.items:
+            if k.text == key:
+                return v
+        return None
+
+
+_constructor = yaml.constructor.SafeConstructor()
+
+
+def _wrap(node: yaml.Node, file: str, problems: list[Diagnostic], path: str) -> Node:
+    line, col = node.start_mark.line + 1, node.start_mark.column + 1
+    if isinstance(node, yaml.MappingNode):
+        out = Node("map", line, col)
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = _wrap(key_node, file, problems, path)
+            sub = f"{path}.{key.text}" if path else key.text
+            if key.kind != "scalar":
+                problems.append(Diagnostic(file, key.line, key.col, "SG003", path, "mapping keys must be plain strings"))
+                continue
+            if key.text in seen:
+                problems.append(
+                    Diagnostic(file, key.line, key.col, "SG005", sub,
+                               f"duplicate key '{key.text}' (first defined on line {seen[key.text]})")
+                )
+                continue
+            seen[key.text] = key.line
+            out.items.append((key, _wrap(value_node, file, problems, sub)))
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        out = Node("seq", line, col)
+        out.children = [_wrap(child, file, problems, f"{path}[{i}]") for i, child in enumerate(node.value)]
+        return out
+    value = _constructor.construct_object(node, deep=True)
+    return Node("scalar", line, col, value=value, text=str(node.value))
+
+
+def load_nodes(text: str, file: str) -> tuple[Node | None, list[Diagnostic]]:
+    """Parse YAML text into positioned nodes, returning syntax and duplicate-key problems."""
+    problems: list[Diagnostic] = []
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        message = " ".join(part for part in (exc.context, exc.problem) if part)
+        return None, [Diagnostic(file, line, col, "SG001", "", f"YAML syntax error: {message}")]
+    except yaml.YAMLError as exc:  # e.g. a bad character before any mark exists
+        return None, [Diagnostic(file, 1, 1, "SG001", "", f"YAML syntax error: {exc}")]
+    if root is None:
+        return None, [Diagnostic(file, 1, 1, "SG004", "", "the schema is empty")]
+    return _wrap(root, file, problems, ""), problems

@@ -1,0 +1,66 @@
+"""Stage 3: the Elasticsearch composable index template with an explicit mapping per field."""
+from __future__ import annotations
+
+from stackgen.model.nodes import FieldType, LogModel, ORIGINAL_FIELD
+from stackgen.targets.base import Artifact, to_json
+
+NAME = "es_template"
+PATH = "elasticsearch/index-template.json"
+_MAPPING = {
+    FieldType.KEYWORD: {"type": "keyword", "ignore_above": 1024},
+    FieldType.TEXT: {"type": "text"},
+    FieldType.INTEGER: {"type": "integer"},
+    FieldType.LONG: {"type": "long"},
+    FieldType.FLOAT: {"type": "float"},
+    FieldType.DOUBLE: {"type": "double"},
+    FieldType.BOOLEAN: {"type": "boolean"},
+    FieldType.IP: {"type": "ip"},
+    FieldType.DATE: {"type": "date"},
+}
+
+
+def field_types(model: LogModel) -> dict[str, str]:
+    """Every document field stackgen writes, with its Elasticsearch type."""
+    out = {"tags": "keyword", ORIGINAL_FIELD: "keyword"}
+    for value in model.values:
+        out[value.target] = _MAPPING[value.type]["type"]
+        if value.label_target:
+            out[value.label_target] = "keyword"
+    return dict(sorted(out.items()))
+
+
+def _properties(model: LogModel) -> dict:
+    mappings: dict[str, dict] = {
+        "tags": {"type": "keyword", "ignore_above": 1024},
+        # kept only when a record failed to parse: stored, not searchable (as in ECS)
+        ORIGINAL_FIELD: {"type": "keyword", "index": False, "doc_values": False},
+    }
+    for value in model.values:
+        mappings[value.target] = dict(_MAPPING[value.type])
+        if value.label_target:
+            mappings[value.label_target] = dict(_MAPPING[FieldType.KEYWORD])
+    root: dict = {}
+    for path in sorted(mappings):
+        parts = [path] if path.startswith("@") else path.split(".")
+        node = root
+        for part in parts[:-1]:
+            node = node.setdefault(part, {"properties": {}})["properties"]
+        node[parts[-1]] = mappings[path]
+    return root
+
+
+def body(model: LogModel, index_pattern: str | None = None) -> dict:
+    """The `PUT _index_template/<name>` body."""
+    return {
+        "index_patterns": [index_pattern or model.index_pattern],
+        "priority": 200,
+        "template": {
+            "settings": {"index": {"number_of_shards": 1, "mapping": {"total_fields": {"limit": 2000}}}},
+            "mappings": {"dynamic": True, "date_detection": False, "properties": _properties(model)},
+        },
+        "_meta": {"generated_by": "stackgen", "schema": model.name},
+    }
+
+
+def render(model: LogModel) -> list[Artifact]:
+    return [Artifact(PATH, to_json(body(model)))]
