@@ -98,6 +98,11 @@ class Lowered:
     def definitions_dict(self) -> dict[str, str]:
         return dict(self.definitions)
 
+    def definitions_for(self, pattern: str) -> dict[str, str]:
+        """Only the definitions one pattern needs, in name order."""
+        every = self.definitions_dict
+        return {name: every[name] for name in sorted(_closure(every, references(pattern)))}
+
 
 def field_class(separator: str) -> str:
     """The raw text of one field: anything that cannot contain the separator."""

@@ -54,7 +54,7 @@ def _rest_processor(group: grok.VariantGroup, condition: str | None, lowered: gr
     body = {
         "field": grok.REST,
         "patterns": [group.pattern],
-        "pattern_definitions": lowered.definitions_dict,
+        "pattern_definitions": lowered.definitions_for(group.pattern),
         "tag": label,
         "on_failure": [_append_tag(TAG_GROK)],
     }
@@ -99,7 +99,7 @@ def body(model: LogModel) -> dict:
         "grok": {
             "field": "message",
             "patterns": [lowered.head],
-            "pattern_definitions": lowered.definitions_dict,
+            "pattern_definitions": lowered.definitions_for(lowered.head),
             "tag": "head",
         }
     }]

@@ -1,0 +1,54 @@
+"""Where packaged templates live, and one shared Jinja environment to render them."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def templates_dir() -> Path:
+    """The checkout's templates/ (edits show without reinstalling), else the packaged copy."""
+    for candidate in (ROOT / "templates", Path(__file__).resolve().parent / "_data" / "templates"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("stackgen templates not found (reinstall stackgen)")
+
+
+def _logstash_string(text: str) -> str:
+    """A Logstash config string literal (escapes are off by default, so pick a quote)."""
+    if '"' not in text:
+        return f'"{text}"'
+    if "'" not in text:
+        return f"'{text}'"
+    raise ValueError(f"Logstash cannot quote a string holding both quote characters: {text!r}")
+
+
+def _logstash_field(path: str) -> str:
+    """A dotted document path in Logstash's bracket syntax."""
+    if path.startswith("@") or "." not in path:
+        return f"[{path}]"
+    return "".join(f"[{part}]" for part in path.split("."))
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["ls"] = _logstash_string
+    env.filters["lsfield"] = _logstash_field
+    env.filters["yaml"] = lambda value: json.dumps(value, ensure_ascii=False)
+    return env
+
+
+def render_template(name: str, **context) -> str:
+    return environment().get_template(name).render(**context)
