@@ -123,3 +123,12 @@ class LogModel:
     @property
     def index_pattern(self) -> str:
         return f"{self.index}-*"
+
+    def document_fields(self) -> dict[str, FieldType]:
+        """Every document field stackgen writes, with its type, sorted by path."""
+        out = {"tags": FieldType.KEYWORD, ORIGINAL_FIELD: FieldType.KEYWORD}
+        for value in self.values:
+            out[value.target] = value.type
+            if value.label_target:
+                out[value.label_target] = FieldType.KEYWORD
+        return dict(sorted(out.items()))

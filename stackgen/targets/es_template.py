@@ -21,24 +21,13 @@ _MAPPING = {
 
 def field_types(model: LogModel) -> dict[str, str]:
     """Every document field stackgen writes, with its Elasticsearch type."""
-    out = {"tags": "keyword", ORIGINAL_FIELD: "keyword"}
-    for value in model.values:
-        out[value.target] = _MAPPING[value.type]["type"]
-        if value.label_target:
-            out[value.label_target] = "keyword"
-    return dict(sorted(out.items()))
+    return {path: _MAPPING[kind]["type"] for path, kind in model.document_fields().items()}
 
 
 def _properties(model: LogModel) -> dict:
-    mappings: dict[str, dict] = {
-        "tags": {"type": "keyword", "ignore_above": 1024},
-        # kept only when a record failed to parse: stored, not searchable (as in ECS)
-        ORIGINAL_FIELD: {"type": "keyword", "index": False, "doc_values": False},
-    }
-    for value in model.values:
-        mappings[value.target] = dict(_MAPPING[value.type])
-        if value.label_target:
-            mappings[value.label_target] = dict(_MAPPING[FieldType.KEYWORD])
+    mappings = {path: dict(_MAPPING[kind]) for path, kind in model.document_fields().items()}
+    # kept only when a record failed to parse: stored, not searchable (as in ECS)
+    mappings[ORIGINAL_FIELD] = {"type": "keyword", "index": False, "doc_values": False}
     root: dict = {}
     for path in sorted(mappings):
         parts = [path] if path.startswith("@") else path.split(".")

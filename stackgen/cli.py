@@ -1,0 +1,183 @@
+"""The command line: options in, one library call, a report out, an exit code.
+
+Exit codes: 0 ok, 1 mismatch or stale files, 2 usage or schema error, 3 environment, 130 Ctrl-C.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import stackgen
+from stackgen import files
+from stackgen.errors import ExitCode, StackgenError, UsageError
+
+ENGINES = ("local", "embedded", "elasticsearch")
+
+
+def _engine_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--engine", choices=ENGINES, default="local",
+                        help="local: in-process Python (default); embedded: a real Elasticsearch node "
+                             "started for this run; elasticsearch: a cluster at --es-url")
+    group = parser.add_argument_group("elasticsearch engine")
+    group.add_argument("--es-url", help="cluster URL, e.g. https://localhost:9200")
+    group.add_argument("--user", help="basic-auth user (password from --password or $STACKGEN_ES_PASSWORD)")
+    group.add_argument("--password", help="basic-auth password (prefer $STACKGEN_ES_PASSWORD)")
+    group.add_argument("--api-key", help="API key (prefer $STACKGEN_ES_API_KEY)")
+    group.add_argument("--ca-cert", help="CA certificate file for TLS verification")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="stackgen", description=stackgen.__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("validate", help="check a schema and list every problem")
+    p.add_argument("schema", type=Path)
+
+    p = sub.add_parser("render", help="render Filebeat, Logstash and Elasticsearch files from a schema")
+    p.add_argument("schema", type=Path)
+    p.add_argument("-o", "--output", type=Path, required=True, help="directory to write into")
+    p.add_argument("--check", action="store_true", help="write nothing; exit 1 if the directory is stale")
+    p.add_argument("--target", action="append", choices=stackgen.TARGETS, help="only these targets")
+
+    p = sub.add_parser("parse", help="print one JSON document per record of FILEs (or stdin)")
+    p.add_argument("files", nargs="*", type=Path)
+    p.add_argument("--schema", type=Path, required=True)
+    _engine_options(p)
+
+    p = sub.add_parser("verify", help="replay samples through an engine and compare with golden files")
+    p.add_argument("samples", type=Path, help="directory of *.log samples and *.log-expected.json goldens")
+    p.add_argument("--schema", type=Path, help="schema file (default: SAMPLES/schema.yaml)")
+    p.add_argument("--generate", action="store_true", help="rewrite the golden files from this engine's output")
+    p.add_argument("--junit", type=Path, help="also write a JUnit XML report here")
+    p.add_argument("--no-coverage", action="store_true", help="do not require a sample for every variant")
+    _engine_options(p)
+
+    p = sub.add_parser("engine", help="manage the embedded Elasticsearch node")
+    p.add_argument("action", choices=("start", "stop", "status"))
+    return parser
+
+
+def _cmd_validate(args) -> ExitCode:
+    model = stackgen.load_schema(args.schema)
+    print(f"{args.schema}: ok ({len(model.variants)} variants, {len(model.values)} values)")
+    return ExitCode.OK
+
+
+def _cmd_render(args) -> ExitCode:
+    model = stackgen.load_schema(args.schema)
+    artifacts = stackgen.render(model, tuple(args.target or stackgen.TARGETS))
+    if args.check:
+        outdated = files.stale(artifacts, args.output)
+        for path in outdated:
+            print(f"stale: {args.output / path}")
+        print(f"{len(artifacts) - len(outdated)} of {len(artifacts)} files up to date")
+        return ExitCode.MISMATCH if outdated else ExitCode.OK
+    for path in files.write(artifacts, args.output):
+        print(f"wrote {args.output / path}")
+    return ExitCode.OK
+
+
+def _cmd_parse(args) -> ExitCode:
+    model = stackgen.load_schema(args.schema)
+    with _engine(args, model) as engine:
+        sources = [(str(p), p.read_bytes()) for p in args.files] or [("<stdin>", sys.stdin.buffer.read())]
+        for name, data in sources:
+            for doc in stackgen.parse(model, data, engine, name):
+                print(json.dumps(doc, ensure_ascii=False, sort_keys=True))
+    return ExitCode.OK
+
+
+def _cmd_verify(args) -> ExitCode:
+    schema = args.schema or stackgen.samples_schema(args.samples)
+    model = stackgen.load_schema(schema)
+    with _engine(args, model) as engine:
+        report = stackgen.verify(model, args.samples, engine, args.generate, not args.no_coverage)
+    print(report.human())
+    if args.junit:
+        args.junit.parent.mkdir(parents=True, exist_ok=True)
+        args.junit.write_text(report.junit(), encoding="utf-8")
+    if report.errors:
+        return ExitCode.ENVIRONMENT
+    return ExitCode.OK if report.ok else ExitCode.MISMATCH
+
+
+def _cmd_engine(args) -> ExitCode:
+    from stackgen.engines import embedded
+
+    if args.action == "start":
+        info = embedded.start_background(progress=_progress)
+        print(f"embedded Elasticsearch {info['version']} at {info['url']} (pid {info['pid']})")
+    elif args.action == "stop":
+        print("stopped" if embedded.stop_background() else "not running")
+    else:
+        info = embedded.status()
+        print(f"running at {info['url']} (pid {info['pid']})" if info else "not running")
+        return ExitCode.OK if info else ExitCode.MISMATCH
+    return ExitCode.OK
+
+
+def _progress(message: str) -> None:
+    print(f"... {message}", file=sys.stderr, flush=True)
+
+
+class _engine:
+    """The engine named by --engine, as a context manager that always releases it."""
+
+    def __init__(self, args, model):
+        self.args, self.model, self.closer = args, model, None
+
+    def __enter__(self):
+        name = self.args.engine
+        if name == "local":
+            from stackgen.engines.local import LocalEngine
+
+            return LocalEngine(self.model)
+        from stackgen.engines import elasticsearch
+
+        if name == "embedded":
+            from stackgen.engines import embedded
+
+            node = embedded.EmbeddedNode(progress=_progress)
+            self.closer = node
+            url = node.start()
+            return elasticsearch.ElasticsearchEngine(self.model, elasticsearch.connect(url))
+        if not self.args.es_url:
+            raise UsageError("--engine elasticsearch needs --es-url")
+        client = elasticsearch.connect(self.args.es_url, user=self.args.user, password=self.args.password,
+                                       api_key=self.args.api_key, ca_cert=self.args.ca_cert)
+        return elasticsearch.ElasticsearchEngine(self.model, client)
+
+    def __exit__(self, *exc):
+        if self.closer is not None:
+            self.closer.stop()
+        return False
+
+
+COMMANDS = {"validate": _cmd_validate, "render": _cmd_render, "parse": _cmd_parse,
+            "verify": _cmd_verify, "engine": _cmd_engine}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; return its exit code (never raises for user or environment errors)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code or 0)
+    try:
+        return int(COMMANDS[args.command](args))
+    except StackgenError as exc:
+        print(f"stackgen: error: {exc}", file=sys.stderr)
+        return int(exc.exit_code)
+    except FileNotFoundError as exc:
+        print(f"stackgen: error: {exc}", file=sys.stderr)
+        return int(ExitCode.USAGE)
+    except KeyboardInterrupt:
+        print("stackgen: interrupted", file=sys.stderr)
+        return int(ExitCode.INTERRUPTED)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""Writing rendered artifacts, all or nothing, and checking a directory for staleness."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from stackgen.targets.base import Artifact
+
+
+def stale(artifacts: list[Artifact], out_dir: Path) -> list[str]:
+    """Paths (relative) whose file is missing or differs from the rendered text."""
+    out = []
+    for artifact in artifacts:
+        path = out_dir / artifact.path
+        if not path.is_file() or path.read_bytes() != artifact.content.encode("utf-8"):
+            out.append(artifact.path)
+    return out
+
+
+def write(artifacts: list[Artifact], out_dir: Path) -> list[str]:
+    """Write every artifact; files are staged first so a failure leaves no half-written file."""
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for artifact in artifacts:
+            final = out_dir / artifact.path
+            final.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".stackgen-", dir=final.parent)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(artifact.content.encode("utf-8"))
+            os.chmod(tmp, 0o644)
+            staged.append((Path(tmp), final))
+    except BaseException:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+    for tmp, final in staged:
+        os.replace(tmp, final)
+    return [a.path for a in artifacts]

@@ -1,0 +1,97 @@
+"""Stage 5d: running every case through an engine, and per-variant coverage."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Protocol
+
+from stackgen.engines.framing import Record, frame
+from stackgen.model.nodes import TAG_GROK, LogModel
+from stackgen.verify.cases import Case, discover, golden_text
+from stackgen.verify.compare import check_fields, diff_documents, normalize
+from stackgen.verify.report import CaseResult, Report
+
+DEFAULT_VARIANT = "*"
+
+
+class Engine(Protocol):
+    """Anything that turns records into documents, one per record, in order."""
+
+    name: str
+
+    def documents(self, records: list[Record]) -> list[dict]: ...
+
+
+def _lookup(doc: dict, path: str):
+    node = doc
+    for part in path.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def variants_seen(model: LogModel, documents: list[dict]) -> set[str]:
+    """Variants that parsed without a structure failure in these documents."""
+    if not model.discriminator:
+        return set()
+    target = model.value(model.discriminator).target
+    known = set(model.variant_keys)
+    seen = set()
+    for doc in documents:
+        if TAG_GROK in doc.get("tags", []):
+            continue
+        key = _lookup(doc, target)
+        if key is not None:
+            seen.add(key if key in known else DEFAULT_VARIANT)
+    return seen
+
+
+def _run_case(model: LogModel, engine: Engine, case: Case, generate: bool, report: Report) -> list[dict]:
+    started = time.monotonic()
+    records = frame(model, case.log.read_bytes(), str(case.log))
+    got = [normalize(model, doc) for doc in engine.documents(records)]
+    elapsed = time.monotonic() - started
+    problems = [f"document {i} (line {records[i].line}): {p}" for i, doc in enumerate(got)
+                for p in check_fields(model, doc)]
+    if len(got) != len(records):
+        problems.insert(0, f"{len(records)} records in, {len(got)} documents out")
+    if problems:
+        report.cases.append(CaseResult(case.name, "failed", len(records), "documents break the schema",
+                                       "\n".join(problems), elapsed))
+        return got
+    if generate:
+        case.golden.write_text(golden_text(got), encoding="utf-8")
+        report.written.append(str(case.golden))
+        report.cases.append(CaseResult(case.name, "passed", len(records), "golden written", seconds=elapsed))
+        return got
+    want = case.expected()
+    if want is None:
+        report.cases.append(CaseResult(case.name, "failed", len(records),
+                                       f"no golden file {case.golden.name}; run with --generate and review it",
+                                       seconds=elapsed))
+        return got
+    diff = diff_documents([normalize(model, d) for d in want], got, case.name)
+    status = "failed" if diff else "passed"
+    message = "documents differ from the golden file" if diff else ""
+    report.cases.append(CaseResult(case.name, status, len(records), message, diff, elapsed))
+    return got
+
+
+def verify(model: LogModel, samples: Path, engine: Engine, generate: bool = False,
+           require_coverage: bool = True) -> Report:
+    """Run every sample case through the engine and compare with (or write) its golden file."""
+    report = Report(engine.name)
+    documents: list[dict] = []
+    for case in discover(samples):
+        documents += _run_case(model, engine, case, generate, report)
+    if require_coverage and model.discriminator:
+        wanted = [*model.variant_keys, DEFAULT_VARIANT]
+        missing = [key for key in wanted if key not in variants_seen(model, documents)]
+        if missing:
+            report.cases.append(CaseResult(
+                "coverage", "failed", 0, f"{len(missing)} of {len(wanted)} variants have no parsed sample record",
+                "missing: " + ", ".join(missing)))
+        else:
+            report.cases.append(CaseResult("coverage", "passed", 0, f"all {len(wanted)} variants have samples"))
+    return report
