@@ -134,6 +134,8 @@ class _engine:
             from stackgen.engines.local import LocalEngine
 
             return LocalEngine(self.model)
+        if name == "elasticsearch" and not self.args.es_url:
+            raise UsageError("--engine elasticsearch needs --es-url")
         from stackgen.engines import elasticsearch
 
         if name == "embedded":
@@ -143,8 +145,6 @@ class _engine:
             self.closer = node
             url = node.start()
             return elasticsearch.ElasticsearchEngine(self.model, elasticsearch.connect(url))
-        if not self.args.es_url:
-            raise UsageError("--engine elasticsearch needs --es-url")
         client = elasticsearch.connect(self.args.es_url, user=self.args.user, password=self.args.password,
                                        api_key=self.args.api_key, ca_cert=self.args.ca_cert)
         return elasticsearch.ElasticsearchEngine(self.model, client)

@@ -46,6 +46,10 @@ ENCODINGS = {"utf-8", "utf8", "latin1", "iso-8859-1", "ascii"}
 class SchemaReader(Reader):
     """Reads one schema file into a LogModel."""
 
+    def __init__(self, file: str):
+        super().__init__(file)
+        self.declared: set[str] = set()  # value names present, valid or not (no cascading errors)
+
     def read(self, root: Node) -> LogModel | None:
         top = self.mapping(root, "", TOP)
         if top is None:
@@ -78,7 +82,7 @@ class SchemaReader(Reader):
         if self.problems or None in (name, source, layout, values, variants):
             return None
         separator, head, discriminator = layout
-        timestamp = top["timestamp"].text
+        timestamp = top["timestamp"].text if "timestamp" in top else ""
         return LogModel(
             name=name, title=title or name, index=opt.get("index") or name,
             paths=source[0], encoding=source[1], multiline=source[2],
@@ -224,6 +228,7 @@ class SchemaReader(Reader):
         targets: dict[str, tuple[str, Node]] = {}
         for key, spec in node.items:
             path = f"values.{key.text}"
+            self.declared.add(key.text)
             if not re.fullmatch(VALUE_RE, key.text):
                 self.error(key, "SG012", path,
                            f"'{key.text}' is not a valid value name (lowercase letters, digits, single '_')")
@@ -353,7 +358,9 @@ class SchemaReader(Reader):
             seen = set(base)
             for i, name in enumerate(names):
                 where = items[i] if i < len(items) else node
-                if name not in values:
+                if name not in values and name in self.declared:
+                    pass  # its own definition is already reported
+                elif name not in values:
                     close = [n for n in values if n.startswith(name[:3])][:1]
                     hint = f"; did you mean '{close[0]}'?" if close else ""
                     self.error(where, "SG010", f"{path}[{i}]", f"undefined value '{name}'{hint}")
@@ -368,9 +375,9 @@ class SchemaReader(Reader):
             check_list(variant.fields, variant_nodes.get(variant.key), f"variants.{variant.key}", head)
         if "default_variant" in top:
             check_list(default, top["default_variant"], "default_variant", head)
-        ts_node = top["timestamp"]
-        ts = self.string(ts_node, "timestamp")
-        if ts is not None:
+        ts_node = top.get("timestamp")
+        ts = self.string(ts_node, "timestamp") if ts_node is not None else None
+        if ts is not None and not (ts in self.declared and ts not in values):
             if ts not in values:
                 self.error(ts_node, "SG010", "timestamp", f"undefined value '{ts}'")
             elif values[ts][0].type is not FieldType.DATE:

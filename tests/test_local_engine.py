@@ -1,0 +1,115 @@
+"""The local engine: framing like Filebeat, documents checked value by value against the reference."""
+from __future__ import annotations
+
+import stackgen
+from stackgen.engines.framing import frame
+from stackgen.engines.local import LocalEngine
+from stackgen.verify import verify
+
+from conftest import SAMPLES
+
+
+def parse(model, text: str | bytes) -> list[dict]:
+    return stackgen.parse(model, text.encode("utf-8") if isinstance(text, str) else text)
+
+
+def test_framing_joins_continuations_strips_crlf_and_keeps_bare_cr(ezcast):
+    data = (b"2017-11-16-08:17:00 | s | ::1 | u | 3 | x | a\r\n"
+            b"b\r\n\r\nc\n"
+            b"2017-11-16-08:17:01 | s | ::1 | u | 3 | y | d\re\n")
+    records = frame(ezcast, data)
+    assert [r.text for r in records] == ["2017-11-16-08:17:00 | s | ::1 | u | 3 | x | a\nb\n\nc",
+                                         "2017-11-16-08:17:01 | s | ::1 | u | 3 | y | d\re"]
+    assert [r.line for r in records] == [1, 5]
+
+
+def test_video_play_from_the_ulb_report(ezcast):
+    (doc,) = parse(ezcast, "2017-11-16-00:01:23 | b25v5ik93cnrc4mr2jh0emmoi5 | 192.0.2.1 | jdupont | 4 | video_play"
+                           " | PHYS-H-100-pub | 2013_01_17_12h52 | 1827 | 416 | cam | high | from_shortcut\n")
+    assert doc == {
+        "@timestamp": "2017-11-15T23:01:23.000Z",  # Brussels is UTC+1 in November
+        "source": {"ip": "192.0.2.1"},
+        "user": {"name": "jdupont"},
+        "event": {"action": "video_play"},
+        "ezcast": {"session": "b25v5ik93cnrc4mr2jh0emmoi5", "level": "4", "page": "player",
+                   "album": "PHYS-H-100-pub", "asset": "2013_01_17_12h52", "duration": 1827, "time": 416,
+                   "type": "cam", "quality": "high", "origin": "from_shortcut"},
+    }
+
+
+def test_video_play_time_segment(ezcast):
+    (doc,) = parse(ezcast, "2017-08-23-10:00:00 | s | ::1 | nologin | 4 | video_play_time | A-pub | 2016_12_08_11h47"
+                           " | Cours 3 &amp; exercices | slide | 386 | 30\n")
+    assert "user" not in doc  # nologin
+    assert doc["@timestamp"] == "2017-08-23T08:00:00.000Z"  # summer time, UTC+2
+    assert doc["ezcast"]["asset_title"] == "Cours 3 &amp; exercices"
+    assert (doc["ezcast"]["start"], doc["ezcast"]["play_time"], doc["ezcast"]["type"]) == (386, 30, "slide")
+
+
+def test_multiline_bookmark_keeps_its_description_whole(ezcast):
+    (doc,) = parse(ezcast, b"2017-11-16-08:17:00 | s | 192.0.2.1 | jdupont | 3 | asset_bookmark_add | P-pub | 2013_01_17_12h52"
+                           b" | 454 | personal | cam | D\xc3\xa9finition | premi\xc3\xa8re ligne\r\nseconde ligne | energie,travail | 1\n")
+    assert doc["ezcast"]["description"] == "première ligne\nseconde ligne"
+    assert doc["ezcast"]["keywords"] == "energie,travail"
+    assert doc["ezcast"]["bm_level"] == 1 and doc["ezcast"]["timecode"] == 454
+    assert "tags" not in doc and "original" not in doc["event"]
+
+
+def test_placeholders_empty_and_null_values_are_absent(ezcast):
+    docs = parse(ezcast,
+                 "2017-11-16-08:00:00 | s | noip | nologin | 4 | settings_show |  | \n"
+                 "2017-11-16-08:00:01 | s | ::1 | u | 2 | bookmarks_upload | A-pub | - | official | 9\n"
+                 "2017-11-16-08:00:02 | s | ::1 | u | 4 | video_play | A-pub | B | NaN | 0 | cam | low | from_button\n"
+                 "2017-11-16-08:00:03 | s | ::1 | u | 0 | admin_mode_update | \n")
+    assert docs[0] == {"@timestamp": "2017-11-16T07:00:00.000Z", "event": {"action": "settings_show"},
+                       "ezcast": {"session": "s", "level": "4", "page": "player"}}
+    assert "asset" not in docs[1]["ezcast"] and docs[1]["ezcast"]["count"] == 9
+    assert "duration" not in docs[2]["ezcast"] and docs[2]["ezcast"]["time"] == 0 and "tags" not in docs[2]
+    assert "admin_enabled" not in docs[3]["ezcast"] and "tags" not in docs[3]
+
+
+def test_unconvertible_values_are_dropped_tagged_and_the_original_kept(ezcast):
+    line = "2017-11-16-08:00:00 | s | ::1 | u | 4 | video_seeked | A-pub | B | 1827 | abc | 900 | cam | low"
+    (doc,) = parse(ezcast, line + "\n")
+    assert doc["tags"] == ["_valueparsefailure"]
+    assert doc["event"] == {"action": "video_seeked", "original": line}
+    assert "from_time" not in doc["ezcast"] and doc["ezcast"]["to_time"] == 900
+
+
+def test_lines_in_equal_documents_out_even_for_garbage(ezcast):
+    data = b"not a trace\n2017-13-01-00:00:00 | s | ::1 | u | 1 | logout | extra\n\xff\xfe\n"
+    docs = stackgen.parse(ezcast, data)
+    assert len(docs) == 2  # the last line continues the second record (no timestamp at its start)
+    assert docs[1]["event"]["original"].endswith("extra\n\ufffd\ufffd")
+    assert docs[1]["tags"] == ["_grokparsefailure", "_dateparsefailure"]
+    docs = stackgen.parse(ezcast, b"\n".join([b"garbage one", b"2017-11-16-08:00:00 | s | ::1 | u | 1 | logout"]))
+    assert [d.get("tags") for d in docs] == [["_grokparsefailure"], None]
+    assert docs[0]["event"]["original"] == "garbage one"
+
+
+def test_dst_overlap_takes_the_earlier_offset_and_gap_moves_forward(ezcast):
+    docs = parse(ezcast, "2017-10-29-02:30:00 | s | ::1 | u | 1 | view_albums\n"
+                         "2017-03-26-02:30:00 | s | ::1 | u | 1 | view_albums\n")
+    assert [d["@timestamp"] for d in docs] == ["2017-10-29T00:30:00.000Z", "2017-03-26T01:30:00.000Z"]
+
+
+def test_unknown_actions_without_extras_are_accepted_with_extras_tagged(ezcast):
+    docs = parse(ezcast, "2016-03-01-08:00:00 | s | ::1 | nologin | 0 | view_info\n"
+                         "2017-10-02-09:00:00 | s | ::1 | u | 3 | audio_download_open | A-pub | B\n")
+    assert docs[0]["event"] == {"action": "view_info"} and "tags" not in docs[0]
+    assert docs[1]["tags"] == ["_grokparsefailure"] and docs[1]["event"]["action"] == "audio_download_open"
+
+
+def test_samples_verify_and_every_variant_is_covered(ezcast):
+    report = verify(ezcast, SAMPLES, LocalEngine(ezcast))
+    assert report.ok, report.human()
+    assert report.cases[-1].name == "coverage" and report.cases[-1].status == "passed"
+    assert sum(c.records for c in report.cases) == 145
+
+
+def test_a_missing_variant_sample_fails_coverage(ezcast, tmp_path):
+    (tmp_path / "test-one.log").write_text("2017-11-16-08:12:05 | s | ::1 | u | 1 | view_albums\n")
+    report = verify(ezcast, tmp_path, LocalEngine(ezcast), generate=True)
+    coverage = report.cases[-1]
+    assert coverage.status == "failed" and "93 of 94 variants" in coverage.message
+    assert "login," in coverage.details and "view_albums" not in coverage.details

@@ -1,0 +1,105 @@
+"""Renderers: golden outputs, byte-identical determinism, and properties every target keeps."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import yaml
+
+import stackgen
+from stackgen.model import grok
+
+from conftest import ROOT, SAMPLES
+
+
+def test_every_artifact_matches_its_golden(ezcast, assert_golden):
+    artifacts = stackgen.render(ezcast)
+    assert [a.path for a in artifacts] == [
+        "elasticsearch/index-template.json",
+        "elasticsearch/ingest-pipeline.json",
+        "filebeat/filebeat-elasticsearch.yml",
+        "filebeat/filebeat.yml",
+        "logstash/pipeline/ezcast.conf",
+    ]
+    for artifact in artifacts:
+        assert_golden(f"ezcast/{artifact.path}", artifact.content)
+
+
+def test_rendering_is_byte_identical_across_processes_and_hash_seeds(tmp_path):
+    outputs = []
+    for seed in ("0", "1", "12345"):
+        out = tmp_path / seed
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-m", "stackgen", "render", str(SAMPLES / "schema.yaml"), "-o", str(out)],
+                       check=True, env=env, capture_output=True, cwd=ROOT)
+        outputs.append({p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert len(outputs[0]) == 5
+
+
+def test_logstash_and_ingest_run_the_same_grok_strings(ezcast):
+    lowered = grok.lower(ezcast)
+    artifacts = {a.path: a.content for a in stackgen.render(ezcast)}
+    pipeline = json.loads(artifacts["elasticsearch/ingest-pipeline.json"])
+    ingest = [p["grok"]["patterns"][0] for p in pipeline["processors"] if "grok" in p]
+    expected = [lowered.head] + [g.pattern for g in lowered.groups if g.pattern]
+    assert ingest == expected
+    conf = artifacts["logstash/pipeline/ezcast.conf"]
+    for pattern in expected:
+        assert f'=> "{pattern}" }}' in conf
+    assert conf.count("grok {") == len(expected)
+    assert conf.count('ecs_compatibility => "disabled"') == len(expected)
+
+
+def test_no_pattern_uses_a_dot_and_every_reference_is_defined(ezcast):
+    lowered = grok.lower(ezcast)
+    defined = lowered.definitions_dict
+    for pattern in [lowered.head, *(g.pattern for g in lowered.groups if g.pattern), *defined.values()]:
+        assert "." not in pattern.replace("\\.", ""), pattern
+        assert all(ref in defined for ref in grok.references(pattern))
+
+
+def test_logstash_pipeline_has_no_credentials_and_reads_them_from_the_environment(ezcast):
+    conf = next(a.content for a in stackgen.render(ezcast) if a.path.endswith(".conf"))
+    assert 'password => "${LOGSTASH_WRITER_PASSWORD}"' in conf
+    assert 'user => "${LOGSTASH_WRITER_USER}"' in conf
+    assert 'timezone => "Europe/Brussels"' in conf
+    assert "changeme" not in conf and "elastic:" not in conf
+
+
+def test_filebeat_uses_filestream_with_the_multiline_rule(ezcast):
+    files = {a.path: yaml.safe_load(a.content) for a in stackgen.render(ezcast) if a.path.startswith("filebeat/")}
+    for config in files.values():
+        (inp,) = config["filebeat.inputs"]
+        assert inp["type"] == "filestream"
+        parser = inp["parsers"][0]["multiline"]
+        assert parser == {"type": "pattern", "pattern": ezcast.multiline.start, "negate": True,
+                          "match": "after", "max_lines": 500}
+    direct = files["filebeat/filebeat-elasticsearch.yml"]
+    assert direct["output.elasticsearch"]["pipeline"] == "stackgen-ezcast"
+    assert direct["output.elasticsearch"]["password"] == "${FILEBEAT_WRITER_PASSWORD}"
+    assert files["filebeat/filebeat.yml"]["output.logstash"]["hosts"] == ["${LOGSTASH_HOSTS:logstash:5044}"]
+
+
+def test_index_template_maps_every_document_field(ezcast):
+    template = json.loads(next(a.content for a in stackgen.render(ezcast) if a.path.endswith("index-template.json")))
+    props = template["template"]["mappings"]["properties"]
+    assert props["@timestamp"] == {"type": "date"}
+    assert props["source"]["properties"]["ip"] == {"type": "ip"}
+    assert props["ezcast"]["properties"]["duration"] == {"type": "long"}
+    assert props["ezcast"]["properties"]["speed"] == {"type": "double"}
+    assert props["ezcast"]["properties"]["muted"] == {"type": "boolean"}
+    assert props["ezcast"]["properties"]["description"] == {"type": "text"}
+    assert props["event"]["properties"]["original"]["index"] is False
+    assert template["index_patterns"] == ["ezcast-*"]
+
+    def leaves(node, prefix=""):
+        for key, value in node.items():
+            path = f"{prefix}.{key}" if prefix else key
+            if "properties" in value:
+                yield from leaves(value["properties"], path)
+            else:
+                yield path
+    assert sorted(leaves(props)) == sorted(ezcast.document_fields())
