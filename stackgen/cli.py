@@ -141,10 +141,17 @@ class _engine:
         if name == "embedded":
             from stackgen.engines import embedded
 
-            node = embedded.EmbeddedNode(progress=_progress)
-            self.closer = node
-            url = node.start()
-            return elasticsearch.ElasticsearchEngine(self.model, elasticsearch.connect(url))
+            running = embedded.status()
+            if running:
+                _progress(f"using the running embedded node at {running['url']}")
+                url = running["url"]
+            else:
+                node = embedded.EmbeddedNode(progress=_progress)
+                self.closer = node
+                url = node.start()
+            engine = elasticsearch.ElasticsearchEngine(self.model, elasticsearch.connect(url))
+            engine.name = "embedded"
+            return engine
         client = elasticsearch.connect(self.args.es_url, user=self.args.user, password=self.args.password,
                                        api_key=self.args.api_key, ca_cert=self.args.ca_cert)
         return elasticsearch.ElasticsearchEngine(self.model, client)

@@ -51,6 +51,20 @@ class LocalEngine:
     def documents(self, records: list[Record]) -> list[dict]:
         return [self.run(record.text).document for record in records]
 
+    def grok_steps(self, text: str) -> list[tuple[str, str, dict | None]]:
+        """Each grok this record goes through: (pattern, input, captures or None if no match)."""
+        head, by_key, default, _ = self._compiled
+        match = head.match(text)
+        steps = [(self.lowered.head, text, _captures(match))]
+        if match is None:
+            return steps
+        rest = match.group(grok.REST)
+        key = match.group(grok.capture(self.model.discriminator)) if self.model.discriminator else None
+        group, compiled = by_key.get(key, default)
+        if compiled is not None and rest is not None:
+            steps.append((group.pattern, rest, _captures(compiled.match(rest))))
+        return steps
+
     def run(self, text: str) -> Outcome:
         head, by_key, default, formats = self._compiled
         model = self.model
@@ -60,7 +74,7 @@ class LocalEngine:
         if match is None:
             _tag(tags, TAG_GROK)
             return Outcome(self._finish(doc, tags, text), None)
-        caps = {k: v for k, v in match.groupdict().items() if v is not None}
+        caps = _captures(match)
         rest = caps.pop(grok.REST, None)
         key = caps.get(grok.capture(model.discriminator)) if model.discriminator else None
         group, compiled = by_key.get(key, default)
@@ -75,7 +89,7 @@ class LocalEngine:
             if tail is None:
                 _tag(tags, TAG_GROK)
             else:
-                caps.update((k, v) for k, v in tail.groupdict().items() if v is not None)
+                caps.update(_captures(tail))
         for value in model.values:
             raw = caps.get(grok.capture(value.name))
             if raw is None:
@@ -118,6 +132,12 @@ class LocalEngine:
             except ValueError:
                 return None
         return raw
+
+
+def _captures(match) -> dict | None:
+    if match is None:
+        return None
+    return {k: v for k, v in match.groupdict().items() if v is not None}
 
 
 def _tag(tags: list[str], tag: str) -> None:

@@ -54,10 +54,11 @@ def _run_case(model: LogModel, engine: Engine, case: Case, generate: bool, repor
     elapsed = time.monotonic() - started
     problems = [f"document {i} (line {records[i].line}): {p}" for i, doc in enumerate(got)
                 for p in check_fields(model, doc)]
+    problems += [f"index: {p}" for p in getattr(engine, "index_problems", [])]
     if len(got) != len(records):
         problems.insert(0, f"{len(records)} records in, {len(got)} documents out")
     if problems:
-        report.cases.append(CaseResult(case.name, "failed", len(records), "documents break the schema",
+        report.cases.append(CaseResult(case.name, "failed", len(records), "documents or index break the schema",
                                        "\n".join(problems), elapsed))
         return got
     if generate:

@@ -1,10 +1,11 @@
 // One real Elasticsearch 7.10.2 node for stackgen's embedded engine.
 //
-// Usage: java -cp 'lib/*' EsNode.java <port> <base-path> <cluster-name>
+// Usage: java -cp 'lib/*' EsNode.java <port> <base-path> <cluster-name> [attached|detached]
 // Binds HTTP to 127.0.0.1:<port>, keeps every file under <base-path>, and gives the node the
 // ingest role (the codelibs runner otherwise forces master+data only, and ingest pipelines fail
 // with "There are no ingest nodes in this cluster"). Prints "STACKGEN_READY <port>" once the
-// cluster is yellow; SIGTERM (or closed stdin) closes the node cleanly.
+// cluster is yellow. SIGTERM closes the node cleanly; when attached (the default), so does the
+// end of standard input, so the node never outlives the stackgen process that started it.
 import org.codelibs.elasticsearch.runner.ElasticsearchClusterRunner;
 
 public class EsNode {
@@ -12,6 +13,7 @@ public class EsNode {
         final String port = args[0];
         final String basePath = args[1];
         final String clusterName = args[2];
+        final boolean attached = args.length < 4 || !"detached".equals(args[3]);
         final ElasticsearchClusterRunner runner = new ElasticsearchClusterRunner();
         runner.onBuild((index, settings) -> {
             settings.putList("node.roles", "master", "data", "ingest");
@@ -35,6 +37,9 @@ public class EsNode {
         runner.ensureYellow();
         System.out.println("STACKGEN_READY " + port);
         System.out.flush();
+        if (!attached) {
+            Thread.currentThread().join();
+        }
         // Closed stdin means the parent is gone: never outlive it.
         while (System.in.read() != -1) {
             // ignore input

@@ -1,0 +1,75 @@
+"""Stage 4d: Java and Maven for the embedded engines: tool checks, classpaths, commands.
+
+A classpath is resolved once per pom (Maven Central, into the Maven cache and a stackgen cache
+directory keyed by the pom's hash); later runs find it complete and never call Maven again.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+from stackgen.errors import EnvironmentProblem
+
+JAVA_DIR = Path(__file__).resolve().parent / "java"
+Progress = Callable[[str], None]
+
+
+def cache_root() -> Path:
+    return Path(os.environ.get("STACKGEN_CACHE") or Path.home() / ".cache" / "stackgen")
+
+
+def tools(need_maven: bool = True) -> dict[str, str]:
+    """Paths of java (and mvn), or an environment error naming every missing tool."""
+    found = {"java": shutil.which("java"), "mvn": shutil.which("mvn") if need_maven else "-"}
+    missing = [name for name, path in found.items() if not path]
+    if missing:
+        advice = {"java": "a Java 17+ runtime (e.g. apt-get install openjdk-17-jre-headless)",
+                  "mvn": "Maven (e.g. apt-get install maven)"}
+        raise EnvironmentProblem("the embedded engine needs " + " and ".join(advice[m] for m in missing)
+                                 + f"; not found on PATH: {', '.join(missing)}")
+    return found
+
+
+def classpath(project: str, progress: Progress = lambda message: None) -> Path:
+    """The directory of jars for a project under java/, resolving it with Maven the first time."""
+    pom = JAVA_DIR / project / "pom.xml"
+    digest = hashlib.sha256(pom.read_bytes()).hexdigest()[:12]
+    home = cache_root() / "java" / f"{project}-{digest}"
+    lib = home / "lib"
+    if (home / ".complete").exists():
+        return lib
+    mvn = tools()["mvn"]
+    progress(f"resolving the {project} classpath from Maven Central (once; later runs are offline)")
+    if lib.exists():
+        shutil.rmtree(lib)
+    command = [mvn, "-B", "-f", str(pom), "dependency:copy-dependencies",
+               f"-DoutputDirectory={lib}", "-DincludeScope=runtime"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    tail: list[str] = []
+    downloaded = 0
+    for line in process.stdout:
+        tail = (tail + [line.rstrip()])[-30:]
+        if line.startswith("Downloaded from"):
+            downloaded += 1
+            if downloaded % 10 == 1:
+                progress(f"downloaded {downloaded} artifacts ...")
+    if process.wait() != 0:
+        raise EnvironmentProblem(f"Maven could not resolve {pom}:\n" + "\n".join(tail))
+    jars = list(lib.glob("*.jar"))
+    (home / ".complete").write_text(f"{len(jars)} jars\n")
+    progress(f"{project} classpath ready: {len(jars)} jars")
+    return lib
+
+
+def java_command(project: str, main: str, args: list[str], heap: str | None = None,
+                 progress: Progress = lambda message: None) -> list[str]:
+    """A `java` command running a single-file program of java/<project> on its classpath."""
+    java = tools(need_maven=not (cache_root() / "java").exists())["java"]
+    lib = classpath(project, progress)
+    memory = [f"-Xms{heap}", f"-Xmx{heap}"] if heap else []
+    return [java, *memory, "-Dlog4j2.formatMsgNoLookups=true", "-Djava.awt.headless=true",
+            "-cp", f"{lib}{os.sep}*", str(JAVA_DIR / project / main), *args]
