@@ -13,13 +13,16 @@ import stackgen
 from stackgen import files
 from stackgen.errors import ExitCode, StackgenError, UsageError
 
-ENGINES = ("local", "embedded", "elasticsearch")
+ENGINES = ("local", "embedded", "elasticsearch", "stack")
+STACK_DIR = Path("stackgen-stack")
 
 
 def _engine_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--engine", choices=ENGINES, default="local",
                         help="local: in-process Python (default); embedded: a real Elasticsearch node "
-                             "started for this run; elasticsearch: a cluster at --es-url")
+                             "started for this run; elasticsearch: a cluster at --es-url; stack: the running "
+                             "compose stack of --stack-dir (Filebeat -> Logstash -> Elasticsearch)")
+    parser.add_argument("--stack-dir", type=Path, default=STACK_DIR, help="directory of `stackgen up` (stack engine)")
     group = parser.add_argument_group("elasticsearch engine")
     group.add_argument("--es-url", help="cluster URL, e.g. https://localhost:9200")
     group.add_argument("--user", help="basic-auth user (password from --password or $STACKGEN_ES_PASSWORD)")
@@ -54,8 +57,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-coverage", action="store_true", help="do not require a sample for every variant")
     _engine_options(p)
 
+    p = sub.add_parser("preview", help="draw each dashboard panel as a PNG from real query results on the samples")
+    p.add_argument("samples", type=Path)
+    p.add_argument("--schema", type=Path, help="schema file (default: SAMPLES/schema.yaml)")
+    p.add_argument("-o", "--output", type=Path, required=True, help="directory for the PNG files")
+    _engine_options(p)
+    p.set_defaults(engine="embedded")
+
     p = sub.add_parser("engine", help="manage the embedded Elasticsearch node")
     p.add_argument("action", choices=("start", "stop", "status"))
+
+    p = sub.add_parser("up", help="render, start the Docker stack, load the template, pipeline and Kibana objects")
+    p.add_argument("schema", type=Path)
+    p.add_argument("--dir", type=Path, default=STACK_DIR, help=f"where the stack lives (default {STACK_DIR})")
+    p.add_argument("--logs", type=Path, required=True, help="host directory of the logs Filebeat reads (read-only)")
+    p.add_argument("--stack-version", default=None, help="Elastic Stack version (default: the pinned one)")
+    p.add_argument("--nodes", type=int, choices=(1, 3), default=1, help="Elasticsearch nodes")
+
+    p = sub.add_parser("down", help="stop the Docker stack")
+    p.add_argument("--dir", type=Path, default=STACK_DIR)
+    p.add_argument("--volumes", action="store_true", help="also delete its data volumes")
+
+    p = sub.add_parser("status", help="show the Docker stack's services and health")
+    p.add_argument("--dir", type=Path, default=STACK_DIR)
     return parser
 
 
@@ -130,6 +154,10 @@ class _engine:
 
     def __enter__(self):
         name = self.args.engine
+        if name == "stack":
+            from stackgen.engines.stack import StackEngine
+
+            return StackEngine(self.model, self.args.stack_dir)
         if name == "local":
             from stackgen.engines.local import LocalEngine
 
@@ -162,8 +190,47 @@ class _engine:
         return False
 
 
-COMMANDS = {"validate": _cmd_validate, "render": _cmd_render, "parse": _cmd_parse,
-            "verify": _cmd_verify, "engine": _cmd_engine}
+def _cmd_preview(args) -> ExitCode:
+    from stackgen.preview import preview
+
+    if args.engine not in ("embedded", "elasticsearch"):
+        raise UsageError("preview draws real query results: use --engine embedded or elasticsearch")
+    model = stackgen.load_schema(args.schema or stackgen.samples_schema(args.samples))
+    with _engine(args, model) as engine:
+        for path in preview(model, args.samples, engine, args.output):
+            print(f"wrote {path}")
+    return ExitCode.OK
+
+
+def _cmd_up(args) -> ExitCode:
+    from stackgen import deploy
+    from stackgen.targets.compose import DEFAULT_STACK_VERSION
+
+    model = stackgen.load_schema(args.schema)
+    where = deploy.up(model, args.dir, args.logs, args.stack_version or DEFAULT_STACK_VERSION, args.nodes,
+                      progress=_progress)
+    print(f"Kibana:        {where['kibana']}  (user {where['user']})")
+    print(f"Elasticsearch: {where['elasticsearch']}")
+    print(f"Credentials:   {where['credentials']} (mode 0600)")
+    return ExitCode.OK
+
+
+def _cmd_down(args) -> ExitCode:
+    from stackgen import deploy
+
+    deploy.down(args.dir, args.volumes, progress=_progress)
+    return ExitCode.OK
+
+
+def _cmd_status(args) -> ExitCode:
+    from stackgen import deploy
+
+    print(deploy.status(args.dir))
+    return ExitCode.OK
+
+
+COMMANDS = {"validate": _cmd_validate, "render": _cmd_render, "parse": _cmd_parse, "verify": _cmd_verify,
+            "engine": _cmd_engine, "preview": _cmd_preview, "up": _cmd_up, "down": _cmd_down, "status": _cmd_status}
 
 
 def main(argv: list[str] | None = None) -> int:

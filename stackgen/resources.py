@@ -18,7 +18,7 @@ def templates_dir() -> Path:
     raise FileNotFoundError("stackgen templates not found (reinstall stackgen)")
 
 
-def _logstash_string(text: str) -> str:
+def logstash_string(text: str) -> str:
     """A Logstash config string literal (escapes are off by default, so pick a quote)."""
     if '"' not in text:
         return f'"{text}"'
@@ -37,14 +37,15 @@ def _logstash_field(path: str) -> str:
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        # templates/ for the text targets; its parent for compose/ (the deployment templates)
+        loader=jinja2.FileSystemLoader([str(templates_dir()), str(templates_dir().parent)]),
         autoescape=False,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters["ls"] = _logstash_string
+    env.filters["ls"] = logstash_string
     env.filters["lsfield"] = _logstash_field
     env.filters["yaml"] = lambda value: json.dumps(value, ensure_ascii=False)
     return env

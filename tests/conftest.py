@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 from pathlib import Path
 
 import pytest
@@ -40,3 +41,17 @@ def assert_golden(request):
                         "If the change is intended, run: pytest --update-goldens", pytrace=False)
 
     return check
+
+
+@pytest.fixture(scope="session")
+def es_url():
+    """One real Elasticsearch for the session: $STACKGEN_ES_URL, or an embedded node (never a skip)."""
+    url = os.environ.get("STACKGEN_ES_URL")
+    if url:
+        yield url
+        return
+    from stackgen.engines.embedded import EmbeddedNode
+
+    node = EmbeddedNode()
+    yield node.start()
+    node.stop()

@@ -17,10 +17,13 @@ from conftest import ROOT, SAMPLES
 def test_every_artifact_matches_its_golden(ezcast, assert_golden):
     artifacts = stackgen.render(ezcast)
     assert [a.path for a in artifacts] == [
+        "compose/docker-compose.yml",
+        "compose/setup.sh",
         "elasticsearch/index-template.json",
         "elasticsearch/ingest-pipeline.json",
         "filebeat/filebeat-elasticsearch.yml",
         "filebeat/filebeat.yml",
+        "kibana/saved-objects.ndjson",
         "logstash/pipeline/ezcast.conf",
     ]
     for artifact in artifacts:
@@ -36,7 +39,7 @@ def test_rendering_is_byte_identical_across_processes_and_hash_seeds(tmp_path):
                        check=True, env=env, capture_output=True, cwd=ROOT)
         outputs.append({p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
     assert outputs[0] == outputs[1] == outputs[2]
-    assert len(outputs[0]) == 5
+    assert len(outputs[0]) == 8
 
 
 def test_logstash_and_ingest_run_the_same_grok_strings(ezcast):

@@ -13,6 +13,7 @@ so the same plain JSON requests work against 7.10, 8.x and 9.x.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import uuid
@@ -104,6 +105,12 @@ class ElasticsearchEngine:
         self.index_problems: list[str] = []
 
     def documents(self, records: list[Record]) -> list[dict]:
+        with self.loaded(records) as (_, documents):
+            return documents
+
+    @contextlib.contextmanager
+    def loaded(self, records: list[Record]):
+        """Index the records through the rendered pipeline; yield (index, documents); clean up."""
         prefix = f"stackgen-verify-{self.model.name}-{uuid.uuid4().hex[:8]}"
         index = f"{prefix}-data"
         template = es_template.body(self.model, index_pattern=f"{prefix}-*")
@@ -116,7 +123,7 @@ class ElasticsearchEngine:
             self.client.request("POST", f"/{index}/_refresh")
             documents = self._read(index, len(records))
             self.index_problems = self._check_index(index)
-            return documents
+            yield index, documents
         finally:
             self.client.request("DELETE", f"/{index}", allow=(404,))
             self.client.request("DELETE", f"/_ingest/pipeline/{prefix}", allow=(404,))

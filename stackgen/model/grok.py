@@ -113,7 +113,7 @@ def field_class(separator: str) -> str:
     return f"(?:(?!{escape(separator)})[\\s\\S])+"
 
 
-def _value_expr(model: LogModel, value: Value, defs: dict[str, str]) -> str:
+def _value_expr(value: Value, defs: dict[str, str]) -> str:
     alts = [escape(n) for n in value.null_values]
     if value.type is FieldType.DATE:
         name = pattern_name(value, "DATE")
@@ -143,7 +143,7 @@ def _fields_pattern(model: LogModel, fields: tuple[str, ...], defs: dict[str, st
     trail = model.separator[len(model.separator.rstrip()):]
     parts = ["\\A"]
     for i, name in enumerate(fields):
-        expr = _value_expr(model, model.value(name), defs)
+        expr = _value_expr(model.value(name), defs)
         if i < len(fields) - 1 or not trail:
             parts.append(sep + expr)
         else:
@@ -160,7 +160,7 @@ def lower(model: LogModel) -> Lowered:
     for i, name in enumerate(model.head):
         if i:
             head_parts.append(escape(model.separator))
-        head_parts.append(_value_expr(model, model.value(name), defs))
+        head_parts.append(_value_expr(model.value(name), defs))
     sep_core = escape(model.separator.rstrip())
     head_parts.append(f"(?<{REST}>{sep_core}[\\s\\S]*)?\\z")
     head = "".join(head_parts)

@@ -76,6 +76,60 @@ class Multiline:
 
 
 @dataclass(frozen=True)
+class Metric:
+    """What a panel measures: `count`, or an operation over a numeric/keyword field."""
+
+    op: str  # count | sum | avg | min | max | unique_count
+    field: str | None = None
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """How a panel splits: top values of a field, or a date histogram on the time field."""
+
+    field: str
+    size: int = 10  # terms only
+    interval: str | None = None  # date histogram: 1h, 1d, 1w, ...
+
+    @property
+    def is_time(self) -> bool:
+        return self.interval is not None
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One dashboard panel, declared once, rendered to Lens and checkable as an aggregation."""
+
+    id: str
+    title: str
+    chart: str  # pie | bar | line | metric | table
+    metric: Metric
+    buckets: tuple[Bucket, ...] = ()
+    filter: tuple[tuple[str, tuple[str, ...]], ...] = ()  # field -> any of values; fields ANDed
+
+
+@dataclass(frozen=True)
+class SavedSearch:
+    """A Discover search: a filter and the columns shown."""
+
+    id: str
+    title: str
+    columns: tuple[str, ...]
+    filter: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Panels and saved searches shown together."""
+
+    id: str
+    title: str
+    description: str
+    panels: tuple[Panel, ...]
+    searches: tuple[SavedSearch, ...] = ()
+
+
+@dataclass(frozen=True)
 class LogModel:
     """A validated log family: framing, layout, values and their document fields."""
 
@@ -95,6 +149,7 @@ class LogModel:
     patterns: tuple[tuple[str, str], ...] = ()
     keep_original: str = "on_failure"  # or "always"
     volatile_fields: tuple[str, ...] = ()
+    dashboards: tuple[Dashboard, ...] = ()
 
     def value(self, name: str) -> Value:
         for value in self.values:

@@ -9,6 +9,7 @@ SG017 inconsistent layout, SG018 option not valid for the value's type.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 import zoneinfo
 
@@ -17,6 +18,7 @@ import regex as onig_like
 from stackgen.model.grok import BUILTIN, references
 from stackgen.model.nodes import FieldType, LogModel, Multiline, Value, Variant
 from stackgen.model.timefmt import TimeFormatError, parse_format
+from stackgen.schema.dashboards import DashboardReader
 from stackgen.schema.reader import Reader
 from stackgen.schema.yamlnodes import Node
 
@@ -30,6 +32,7 @@ TOP = {
     "schema_version": True, "name": True, "title": False, "index": False, "namespace": False,
     "source": True, "layout": True, "timestamp": True, "patterns": False, "values": True,
     "variants": False, "default_variant": False, "keep_original": False, "verify": False,
+    "dashboards": False,
 }
 SOURCE = {"paths": True, "encoding": False, "multiline": False}
 MULTILINE = {"start": True, "max_lines": False}
@@ -83,7 +86,7 @@ class SchemaReader(Reader):
             return None
         separator, head, discriminator = layout
         timestamp = top["timestamp"].text if "timestamp" in top else ""
-        return LogModel(
+        model = LogModel(
             name=name, title=title or name, index=opt.get("index") or name,
             paths=source[0], encoding=source[1], multiline=source[2],
             separator=separator, head=head, discriminator=discriminator, timestamp=timestamp,
@@ -92,6 +95,8 @@ class SchemaReader(Reader):
             patterns=tuple(sorted((k, v) for k, (v, _) in patterns.items())),
             keep_original=keep, volatile_fields=volatile,
         )
+        dashboards = DashboardReader(self, model.document_fields()).read(top.get("dashboards"))
+        return None if self.problems else dataclasses.replace(model, dashboards=dashboards)
 
     # -- sections ---------------------------------------------------------------------------
 

@@ -72,8 +72,10 @@ def _value_processors(value: Value) -> list[dict]:
                             "tag": f"label:{value.name}"}})
     tag = f"value:{value.name}"
     if value.type in _CONVERT:
+        # The condition is not redundant with ignore_missing: a convert whose field is missing
+        # costs ~6 us in Elasticsearch 7.10, the condition ~0.5 us (benchmarks/ingest_throughput.py).
         out.append({"convert": {"field": source, "target_field": value.target, "type": _CONVERT[value.type],
-                                "ignore_missing": True, "tag": tag}})
+                                "ignore_missing": True, "if": f"{painless_field(source)} != null", "tag": tag}})
     elif value.type is FieldType.BOOLEAN:
         for truth, tokens in ((True, value.true_values), (False, value.false_values)):
             if tokens:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from stackgen.model import grok
 from stackgen.model.nodes import FAILURE_TAGS, FieldType, LogModel, ORIGINAL_FIELD, TAG_DATE, TAG_GROK, TAG_VALUE
-from stackgen.resources import render_template
+from stackgen.resources import logstash_string, render_template
 from stackgen.targets.base import Artifact
 
 NAME = "logstash"
@@ -20,12 +20,9 @@ _CONVERT = {FieldType.INTEGER: "integer", FieldType.LONG: "integer", FieldType.F
 
 def _condition(field: str, keys: tuple[str, ...]) -> str:
     # `in [...]` with a single element is a substring test in Logstash: use == for one key.
-    from stackgen.resources import environment
-
-    ls = environment().filters["ls"]
     if len(keys) == 1:
-        return f"[{field}] == {ls(keys[0])}"
-    return f"[{field}] in [" + ", ".join(ls(k) for k in keys) + "]"
+        return f"[{field}] == {logstash_string(keys[0])}"
+    return f"[{field}] in [" + ", ".join(logstash_string(k) for k in keys) + "]"
 
 
 def context(model: LogModel) -> dict:

@@ -1,0 +1,133 @@
+"""Stage 5e: dashboard panels as queries: the aggregation Kibana runs, and its expected rows.
+
+`search_body` is the query and aggregation a Lens panel asks Elasticsearch for (filter, buckets,
+metric; terms ordered by the metric, ties by key; date buckets in the schema's timezone).
+`rows` reads an answer into rows `(bucket keys..., value)`; `evaluate` computes the same rows
+from documents in plain Python, so a test can hold the real answer against what the samples imply.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from zoneinfo import ZoneInfo
+
+from stackgen.model.nodes import Bucket, LogModel, Panel
+
+_ES_METRIC = {"sum": "sum", "avg": "avg", "min": "min", "max": "max", "unique_count": "cardinality"}
+
+
+def timezone(model: LogModel) -> str:
+    return model.value(model.timestamp).timezone or "UTC"
+
+
+def search_body(model: LogModel, panel: Panel) -> dict:
+    filters = [{"terms": {field: list(values)}} for field, values in panel.filter]
+    metric = {} if panel.metric.op == "count" else \
+        {"m": {_ES_METRIC[panel.metric.op]: {"field": panel.metric.field}}}
+    aggs = metric
+    for depth in reversed(range(len(panel.buckets))):
+        bucket = panel.buckets[depth]
+        if bucket.is_time:
+            spec = {"date_histogram": {"field": bucket.field, "calendar_interval": bucket.interval,
+                                       "time_zone": timezone(model), "min_doc_count": 1}}
+        else:
+            order = [{"_count": "desc"} if panel.metric.op == "count" else {"m": "desc"}, {"_key": "asc"}]
+            spec = {"terms": {"field": bucket.field, "size": bucket.size, "order": order}}
+        if aggs:
+            spec["aggs"] = aggs
+        aggs = {f"b{depth}": spec}
+    return {"size": 0, "track_total_hits": True, "query": {"bool": {"filter": filters}}, "aggs": aggs}
+
+
+def rows(panel: Panel, answer: dict) -> list[tuple]:
+    """Rows (keys..., value) from a search answer, in the answer's order."""
+    def value(node: dict) -> float:
+        if panel.metric.op == "count":
+            return node["doc_count"]
+        return node["m"]["value"]
+
+    def walk(node: dict, depth: int, keys: tuple) -> list[tuple]:
+        if depth == len(panel.buckets):
+            return [(*keys, value(node))]
+        out = []
+        for bucket in node[f"b{depth}"]["buckets"]:
+            key = bucket["key"] if panel.buckets[depth].is_time else str(bucket.get("key_as_string", bucket["key"]))
+            out += walk(bucket, depth + 1, (*keys, key))
+        return out
+
+    top = {**answer.get("aggregations", {}), "doc_count": answer["hits"]["total"]["value"]}
+    return walk(top, 0, ())
+
+
+def _get(doc: dict, path: str):
+    if path.startswith("@"):
+        return doc.get(path)
+    node = doc
+    for part in path.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _bucket_start(instant: str, interval: str, zone: str) -> int:
+    local = dt.datetime.fromisoformat(instant.replace("Z", "+00:00")).astimezone(ZoneInfo(zone))
+    unit = interval[-1]
+    floor = {"m": dict(second=0, microsecond=0), "h": dict(minute=0, second=0, microsecond=0)}.get(
+        unit, dict(hour=0, minute=0, second=0, microsecond=0))
+    start = local.replace(**floor)
+    if unit == "w":
+        start -= dt.timedelta(days=start.weekday())
+    elif unit == "M":
+        start = start.replace(day=1)
+    elif unit == "y":
+        start = start.replace(month=1, day=1)
+    start = start.replace(tzinfo=None).replace(tzinfo=ZoneInfo(zone))  # re-resolve the offset at the start
+    return int(start.timestamp() * 1000)
+
+
+def _key(doc: dict, bucket: Bucket, zone: str):
+    raw = _get(doc, bucket.field)
+    if raw is None:
+        return None
+    if bucket.is_time:
+        return _bucket_start(raw, bucket.interval, zone)
+    return str(raw).lower() if isinstance(raw, bool) else str(raw)
+
+
+def evaluate(model: LogModel, panel: Panel, documents: list[dict]) -> list[tuple]:
+    """The rows the panel shows for these documents, computed without Elasticsearch."""
+    zone = timezone(model)
+    selected = [d for d in documents
+                if all(str(_get(d, field)) in values for field, values in panel.filter)]
+
+    def measure(docs: list[dict]) -> float:
+        op, field = panel.metric.op, panel.metric.field
+        if op == "count":
+            return len(docs)
+        values = [v for v in (_get(d, field) for d in docs) if v is not None]
+        if op == "unique_count":
+            return len(set(map(str, values)))
+        if not values:
+            return 0 if op == "sum" else None  # as Elasticsearch answers an empty bucket
+        return {"sum": sum, "min": min, "max": max, "avg": lambda v: sum(v) / len(v)}[op](values)
+
+    def walk(docs: list[dict], depth: int, keys: tuple) -> list[tuple]:
+        if depth == len(panel.buckets):
+            return [(*keys, measure(docs))]
+        bucket = panel.buckets[depth]
+        groups: dict = defaultdict(list)
+        for doc in docs:
+            key = _key(doc, bucket, zone)
+            if key is not None:
+                groups[key].append(doc)
+        if bucket.is_time:
+            ordered = sorted(groups)
+        else:
+            ordered = sorted(groups, key=lambda k: (-(measure(groups[k]) or 0), k))[:bucket.size]
+        out = []
+        for key in ordered:
+            out += walk(groups[key], depth + 1, (*keys, key))
+        return out
+
+    return walk(selected, 0, ())
