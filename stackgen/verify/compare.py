@@ -21,6 +21,16 @@ def _walk(doc: dict, prefix: str = ""):
             yield path, value
 
 
+def lookup(doc: dict, path: str):
+    """The value at a dotted document path, or None."""
+    node = doc
+    for part in [path] if path.startswith("@") else path.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
 def _drop(doc: dict, path: str) -> None:
     parts = [path] if path.startswith("@") else path.split(".")
     node = doc

@@ -12,6 +12,7 @@ from collections import defaultdict
 from zoneinfo import ZoneInfo
 
 from stackgen.model.nodes import Bucket, LogModel, Panel
+from stackgen.verify.compare import lookup
 
 _ES_METRIC = {"sum": "sum", "avg": "avg", "min": "min", "max": "max", "unique_count": "cardinality"}
 
@@ -59,17 +60,6 @@ def rows(panel: Panel, answer: dict) -> list[tuple]:
     return walk(top, 0, ())
 
 
-def _get(doc: dict, path: str):
-    if path.startswith("@"):
-        return doc.get(path)
-    node = doc
-    for part in path.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node
-
-
 def _bucket_start(instant: str, interval: str, zone: str) -> int:
     local = dt.datetime.fromisoformat(instant.replace("Z", "+00:00")).astimezone(ZoneInfo(zone))
     unit = interval[-1]
@@ -87,7 +77,7 @@ def _bucket_start(instant: str, interval: str, zone: str) -> int:
 
 
 def _key(doc: dict, bucket: Bucket, zone: str):
-    raw = _get(doc, bucket.field)
+    raw = lookup(doc, bucket.field)
     if raw is None:
         return None
     if bucket.is_time:
@@ -99,13 +89,13 @@ def evaluate(model: LogModel, panel: Panel, documents: list[dict]) -> list[tuple
     """The rows the panel shows for these documents, computed without Elasticsearch."""
     zone = timezone(model)
     selected = [d for d in documents
-                if all(str(_get(d, field)) in values for field, values in panel.filter)]
+                if all(str(lookup(d, field)) in values for field, values in panel.filter)]
 
     def measure(docs: list[dict]) -> float:
         op, field = panel.metric.op, panel.metric.field
         if op == "count":
             return len(docs)
-        values = [v for v in (_get(d, field) for d in docs) if v is not None]
+        values = [v for v in (lookup(d, field) for d in docs) if v is not None]
         if op == "unique_count":
             return len(set(map(str, values)))
         if not values:

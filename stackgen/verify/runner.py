@@ -8,7 +8,7 @@ from typing import Protocol
 from stackgen.engines.framing import Record, frame
 from stackgen.model.nodes import TAG_GROK, LogModel
 from stackgen.verify.cases import Case, discover, golden_text
-from stackgen.verify.compare import check_fields, diff_documents, normalize
+from stackgen.verify.compare import check_fields, diff_documents, lookup, normalize
 from stackgen.verify.report import CaseResult, Report
 
 DEFAULT_VARIANT = "*"
@@ -22,15 +22,6 @@ class Engine(Protocol):
     def documents(self, records: list[Record]) -> list[dict]: ...
 
 
-def _lookup(doc: dict, path: str):
-    node = doc
-    for part in path.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node
-
-
 def variants_seen(model: LogModel, documents: list[dict]) -> set[str]:
     """Variants that parsed without a structure failure in these documents."""
     if not model.discriminator:
@@ -41,7 +32,7 @@ def variants_seen(model: LogModel, documents: list[dict]) -> set[str]:
     for doc in documents:
         if TAG_GROK in doc.get("tags", []):
             continue
-        key = _lookup(doc, target)
+        key = lookup(doc, target)
         if key is not None:
             seen.add(key if key in known else DEFAULT_VARIANT)
     return seen
