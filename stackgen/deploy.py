@@ -7,12 +7,14 @@ pre-flight checks say what is missing (exit 3).
 """
 from __future__ import annotations
 
+import base64
 import json
 import os
 import secrets
 import shutil
 import subprocess
 import time
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -107,8 +109,6 @@ def elasticsearch(directory: Path) -> Client:
 
 
 def _import_saved_objects(directory: Path, ndjson: str) -> dict:
-    import urllib.request
-
     env = read_env(directory / "compose" / ".env")
     boundary = uuid.uuid4().hex
     body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"export.ndjson\"\r\n"
@@ -117,8 +117,6 @@ def _import_saved_objects(directory: Path, ndjson: str) -> dict:
         f"http://127.0.0.1:{env.get('KIBANA_PORT', '5601')}/api/saved_objects/_import?overwrite=true",
         data=body, method="POST",
         headers={"kbn-xsrf": "stackgen", "Content-Type": f"multipart/form-data; boundary={boundary}"})
-    import base64
-
     token = base64.b64encode(f"elastic:{env['ELASTIC_PASSWORD']}".encode()).decode()
     request.add_header("Authorization", f"Basic {token}")
     with urllib.request.urlopen(request, timeout=60) as response:
