@@ -34,11 +34,16 @@ def tools(need_maven: bool = True) -> dict[str, str]:
     return found
 
 
+def _home(project: str) -> Path:
+    pom = JAVA_DIR / project / "pom.xml"
+    digest = hashlib.sha256(pom.read_bytes()).hexdigest()[:12]
+    return cache_root() / "java" / f"{project}-{digest}"
+
+
 def classpath(project: str, progress: Progress = lambda message: None) -> Path:
     """The directory of jars for a project under java/, resolving it with Maven the first time."""
     pom = JAVA_DIR / project / "pom.xml"
-    digest = hashlib.sha256(pom.read_bytes()).hexdigest()[:12]
-    home = cache_root() / "java" / f"{project}-{digest}"
+    home = _home(project)
     lib = home / "lib"
     if (home / ".complete").exists():
         return lib
@@ -68,7 +73,8 @@ def classpath(project: str, progress: Progress = lambda message: None) -> Path:
 def java_command(project: str, main: str, args: list[str], heap: str | None = None,
                  progress: Progress = lambda message: None) -> list[str]:
     """A `java` command running a single-file program of java/<project> on its classpath."""
-    java = tools(need_maven=not (cache_root() / "java").exists())["java"]
+    # Maven is needed only while this project's classpath is unresolved: say so with java, at once.
+    java = tools(need_maven=not (_home(project) / ".complete").exists())["java"]
     lib = classpath(project, progress)
     memory = [f"-Xms{heap}", f"-Xmx{heap}"] if heap else []
     return [java, *memory, "-Dlog4j2.formatMsgNoLookups=true", "-Djava.awt.headless=true",

@@ -6,7 +6,6 @@ Elasticsearch's; the agreement tests prove it on every sample record.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
 
 from stackgen.engines.framing import Record
@@ -15,14 +14,6 @@ from stackgen.model import grok
 from stackgen.model.nodes import (FieldType, LogModel, ORIGINAL_FIELD, TAG_DATE, TAG_GROK, TAG_VALUE,
                                   Value)
 from stackgen.model.timefmt import format_instant, parse_format
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """A document and which variant the record was read as (None: the head did not match)."""
-
-    document: dict
-    variant: str | None
 
 
 class LocalEngine:
@@ -49,7 +40,7 @@ class LocalEngine:
         return head, by_key, (default, default_compiled), formats
 
     def documents(self, records: list[Record]) -> list[dict]:
-        return [self.run(record.text).document for record in records]
+        return [self.run(record.text) for record in records]
 
     def grok_steps(self, text: str) -> list[tuple[str, str, dict | None]]:
         """Each grok this record goes through: (pattern, input, captures or None if no match)."""
@@ -65,7 +56,8 @@ class LocalEngine:
             steps.append((group.pattern, rest, _captures(compiled.match(rest))))
         return steps
 
-    def run(self, text: str) -> Outcome:
+    def run(self, text: str) -> dict:
+        """The document for one record."""
         head, by_key, default, formats = self._compiled
         model = self.model
         doc: dict = {}
@@ -73,12 +65,11 @@ class LocalEngine:
         match = head.match(text)
         if match is None:
             _tag(tags, TAG_GROK)
-            return Outcome(self._finish(doc, tags, text), None)
+            return self._finish(doc, tags, text)
         caps = _captures(match)
         rest = caps.pop(grok.REST, None)
         key = caps.get(grok.capture(model.discriminator)) if model.discriminator else None
-        group, compiled = by_key.get(key, default)
-        variant = key if key in by_key else "*"
+        _, compiled = by_key.get(key, default)
         if compiled is None:
             if rest is not None:
                 _tag(tags, TAG_GROK)
@@ -107,7 +98,7 @@ class LocalEngine:
             _tag(tags, TAG_DATE)
         if False in bad:
             _tag(tags, TAG_VALUE)
-        return Outcome(self._finish(doc, tags, text), variant)
+        return self._finish(doc, tags, text)
 
     def _finish(self, doc: dict, tags: list[str], text: str) -> dict:
         if tags or self.model.keep_original == "always":
