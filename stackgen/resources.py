@@ -27,7 +27,7 @@ def logstash_string(text: str) -> str:
     raise ValueError(f"Logstash cannot quote a string holding both quote characters: {text!r}")
 
 
-def _logstash_field(path: str) -> str:
+def logstash_field(path: str) -> str:
     """A dotted document path in Logstash's bracket syntax."""
     if path.startswith("@") or "." not in path:
         return f"[{path}]"
@@ -46,7 +46,7 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.filters["ls"] = logstash_string
-    env.filters["lsfield"] = _logstash_field
+    env.filters["lsfield"] = logstash_field
     env.filters["yaml"] = lambda value: json.dumps(value, ensure_ascii=False)
     return env
 

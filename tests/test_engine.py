@@ -52,7 +52,7 @@ def test_the_index_template_applies_the_declared_types(ezcast, es_url):
     record = frame(ezcast, b"2017-11-16-08:13:40 | s | 2001:db8::1 | u | 4 | video_mute | A-pub | B | 1827 | 454"
                            b" | cam | low | true | from_button\n")
     (doc,) = engine.documents(record)
-    assert doc["@timestamp"] == "2017-11-16T08:13:40.000+01:00"  # the processor's zone; an instant equal to ...
+    assert doc["@timestamp"] == "2017-11-16T07:13:40.000Z"  # the date program writes UTC, as Logstash does
     assert normalize(ezcast, doc)["@timestamp"] == "2017-11-16T07:13:40.000Z"
     assert doc["ezcast"]["duration"] == 1827 and doc["ezcast"]["muted"] is True
     assert engine.index_problems == []

@@ -10,6 +10,8 @@ import yaml
 
 import stackgen
 from stackgen.model import grok
+from stackgen.model.lowering import lower
+from stackgen.model.steps import Grok
 
 from conftest import ROOT, SAMPLES
 
@@ -43,25 +45,26 @@ def test_rendering_is_byte_identical_across_processes_and_hash_seeds(tmp_path):
 
 
 def test_logstash_and_ingest_run_the_same_grok_strings(ezcast):
-    lowered = grok.lower(ezcast)
+    groks = [step for step in lower(ezcast).steps if isinstance(step, Grok)]
     artifacts = {a.path: a.content for a in stackgen.render(ezcast)}
     pipeline = json.loads(artifacts["elasticsearch/ingest-pipeline.json"])
-    ingest = [p["grok"]["patterns"][0] for p in pipeline["processors"] if "grok" in p]
-    expected = [lowered.head] + [g.pattern for g in lowered.groups if g.pattern]
-    assert ingest == expected
+    ingest = [p["grok"]["patterns"] for p in pipeline["processors"] if "grok" in p]
+    assert ingest == [list(step.patterns) for step in groks]
     conf = artifacts["logstash/pipeline/ezcast.conf"]
-    for pattern in expected:
-        assert f'=> "{pattern}" }}' in conf
-    assert conf.count("grok {") == len(expected)
-    assert conf.count('ecs_compatibility => "disabled"') == len(expected)
+    for step in groks:
+        assert "[" + ", ".join(f'"{p}"' for p in step.patterns) + "] }" in conf
+    assert conf.count("grok {") == len(groks)
+    assert conf.count('ecs_compatibility => "disabled"') == len(groks)
 
 
 def test_no_pattern_uses_a_dot_and_every_reference_is_defined(ezcast):
-    lowered = grok.lower(ezcast)
-    defined = lowered.definitions_dict
-    for pattern in [lowered.head, *(g.pattern for g in lowered.groups if g.pattern), *defined.values()]:
-        assert "." not in pattern.replace("\\.", ""), pattern
-        assert all(ref in defined for ref in grok.references(pattern))
+    for step in lower(ezcast).steps:
+        if not isinstance(step, Grok):
+            continue
+        defined = dict(step.definitions)
+        for pattern in [*step.patterns, *defined.values()]:
+            assert "." not in pattern.replace("\\.", ""), pattern
+            assert all(ref in defined for ref in grok.references(pattern))
 
 
 def test_logstash_pipeline_has_no_credentials_and_reads_them_from_the_environment(ezcast):

@@ -1,6 +1,6 @@
 """Stage 4g: the grok patterns run by Elasticsearch's own grok library, in both engines' modes.
 
-Every grok step the local engine takes for a record (head, then the variant) is replayed with
+Every grok pattern the local engine tries for a record (head, variants, keys) is replayed with
 `org.elasticsearch.grok` (Joni): once as the ingest processor compiles it, once with Ruby's
 MULTILINE option as Logstash's grok filter does. Captures must equal the local engine's.
 """
@@ -11,6 +11,7 @@ import subprocess
 from stackgen.engines import jvm
 from stackgen.engines.framing import Record
 from stackgen.engines.local import LocalEngine
+from stackgen.model.steps import Grok
 
 MODES = ("es", "logstash")
 
@@ -43,9 +44,18 @@ def _parse_row(row: str) -> tuple[str, dict | None]:
     return mode, captures
 
 
+def definitions_of(plan) -> dict[str, str]:
+    """Every pattern definition any grok step of a plan uses (names are unique per regex)."""
+    out: dict[str, str] = {}
+    for step in plan.steps:
+        if isinstance(step, Grok):
+            out.update(step.definitions)
+    return out
+
+
 def compare(engine: LocalEngine, records: list[Record], progress: jvm.Progress = lambda m: None) -> tuple[int, list[str]]:
     """Run every grok step through Elasticsearch's grok library; return (steps, mismatches)."""
-    definitions = engine.lowered.definitions_dict
+    definitions = definitions_of(engine.plan)
     pattern_ids: dict[str, str] = {}
     lines = [f"DEF\t{name}\t{_escape(regex)}" for name, regex in definitions.items()]
     expected: list[tuple[Record, str, dict | None]] = []

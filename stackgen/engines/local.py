@@ -1,19 +1,26 @@
-"""Stage 4c: the local engine, a pure-Python executor of the model.
+"""Stage 4c: the local engine, a pure-Python interpreter of the model's step list.
 
-It runs the lowered grok patterns (the strings the rendered pipelines contain) and then applies
-the model's values in the same order as the rendered ingest pipeline, so its documents equal
-Elasticsearch's; the agreement tests prove it on every sample record.
+It runs the same steps the ingest pipeline and the Logstash filter print (`model/lowering.py`),
+with the same grok strings, so its documents equal Elasticsearch's; the agreement tests prove it
+on every sample record of every family.
 """
 from __future__ import annotations
 
+import datetime as dt
 from functools import cached_property
 
 from stackgen.engines.framing import Record
 from stackgen.engines.grokregex import compile_grok
-from stackgen.model import grok
-from stackgen.model.nodes import (FieldType, LogModel, ORIGINAL_FIELD, TAG_DATE, TAG_GROK, TAG_VALUE,
-                                  Value)
-from stackgen.model.timefmt import format_instant, parse_format
+from stackgen.model import steps as S
+from stackgen.model.lowering import RAW, lower
+from stackgen.model.nodes import LogModel, ORIGINAL_FIELD
+from stackgen.model.timefmt import format_instant, parse_format, parse_now
+
+
+def reference_time(model: LogModel, now: str | None = None) -> dt.datetime:
+    """The time year-less timestamps are placed against: `now`, the schema's verify.now, or the clock."""
+    text = now or model.now
+    return parse_now(text) if text else dt.datetime.now(dt.timezone.utc)
 
 
 class LocalEngine:
@@ -21,127 +28,136 @@ class LocalEngine:
 
     name = "local"
 
-    def __init__(self, model: LogModel):
+    def __init__(self, model: LogModel, now: str | None = None):
         self.model = model
-        self.lowered = grok.lower(model)
+        self.plan = lower(model)
+        self.now = reference_time(model, now)
 
     @cached_property
-    def _compiled(self):
-        defs = self.lowered.definitions_dict
-        head = compile_grok(self.lowered.head, defs)
-        by_key = {}
-        for group in self.lowered.groups:
-            compiled = compile_grok(group.pattern, defs) if group.pattern else None
-            for key in group.keys:
-                by_key[key] = (group, compiled)
-        default = self.lowered.default
-        default_compiled = compile_grok(default.pattern, defs) if default.pattern else None
-        formats = {v.name: parse_format(v.date_format) for v in self.model.values if v.type is FieldType.DATE}
-        return head, by_key, (default, default_compiled), formats
+    def _compiled(self) -> dict:
+        out = {}
+        for step in self.plan.steps:
+            if isinstance(step, S.Grok):
+                defs = dict(step.definitions)
+                out[id(step)] = [compile_grok(p, defs) for p in step.patterns]
+            elif isinstance(step, S.Date):
+                out[id(step)] = [parse_format(f) for f in step.formats]
+        return out
 
     def documents(self, records: list[Record]) -> list[dict]:
         return [self.run(record.text) for record in records]
 
-    def grok_steps(self, text: str) -> list[tuple[str, str, dict | None]]:
-        """Each grok this record goes through: (pattern, input, captures or None if no match)."""
-        head, by_key, default, _ = self._compiled
-        match = head.match(text)
-        steps = [(self.lowered.head, text, _captures(match))]
-        if match is None:
-            return steps
-        rest = match.group(grok.REST)
-        key = match.group(grok.capture(self.model.discriminator)) if self.model.discriminator else None
-        group, compiled = by_key.get(key, default)
-        if compiled is not None and rest is not None:
-            steps.append((group.pattern, rest, _captures(compiled.match(rest))))
-        return steps
-
     def run(self, text: str) -> dict:
         """The document for one record."""
-        head, by_key, default, formats = self._compiled
-        model = self.model
-        doc: dict = {}
-        tags: list[str] = []
-        match = head.match(text)
-        if match is None:
-            _tag(tags, TAG_GROK)
-            return self._finish(doc, tags, text)
-        caps = _captures(match)
-        rest = caps.pop(grok.REST, None)
-        key = caps.get(grok.capture(model.discriminator)) if model.discriminator else None
-        _, compiled = by_key.get(key, default)
-        if compiled is None:
-            if rest is not None:
-                _tag(tags, TAG_GROK)
-        elif rest is None:
-            _tag(tags, TAG_GROK)
+        ctx: dict = {RAW: text}
+        for step in self.plan.steps:
+            self._step(step, ctx, None)
+        return ctx
+
+    def grok_steps(self, text: str) -> list[tuple[str, str, dict | None]]:
+        """Each grok pattern this record is tried with: (pattern, input, captures or None)."""
+        trace: list = []
+        ctx: dict = {RAW: text}
+        for step in self.plan.steps:
+            self._step(step, ctx, trace)
+        return trace
+
+    # -- interpretation ---------------------------------------------------------------------
+
+    def _step(self, step, ctx: dict, trace: list | None) -> None:
+        if getattr(step, "when", None) is not None and not holds(step.when, ctx):
+            return
+        if isinstance(step, S.Grok):
+            self._grok(step, ctx, trace)
+        elif isinstance(step, S.Set):
+            put(ctx, step.field, step.value)
+        elif isinstance(step, S.Move):
+            if ctx.get(step.source) is not None:
+                put(ctx, step.target, ctx.pop(step.source))
+        elif isinstance(step, S.Convert):
+            raw = ctx.get(step.source)
+            if raw is not None:
+                put(ctx, step.target, _number(raw, step.type))
+        elif isinstance(step, S.Split):
+            if isinstance(ctx.get(step.field), str):
+                ctx[step.field] = ctx[step.field].split(step.separator)
+        elif isinstance(step, S.Date):
+            self._date(step, ctx)
+        elif isinstance(step, S.Tag):
+            add_tag(ctx, step.name)
+        elif isinstance(step, S.KeepOriginal):
+            raw = ctx.pop(RAW, None)
+            if raw is not None and (step.keep_when is None or holds(step.keep_when, ctx)):
+                put(ctx, ORIGINAL_FIELD, raw)
+        elif isinstance(step, S.Remove):
+            for name in step.fields:
+                ctx.pop(name, None)
         else:
-            tail = compiled.match(rest)
-            if tail is None:
-                _tag(tags, TAG_GROK)
-            else:
-                caps.update(_captures(tail))
-        for value in model.values:
-            raw = caps.get(grok.capture(value.name))
-            if raw is None:
-                continue
-            for label_key, label in value.labels:
-                if raw == label_key:
-                    _put(doc, value.label_target, label)
-            converted = self._convert(value, raw, formats)
-            if converted is None:
-                _tag(tags, TAG_DATE)
-            else:
-                _put(doc, value.target, converted)
-        bad = {v.type is FieldType.DATE for v in model.values if grok.bad(v.name) in caps}
-        if True in bad:
-            _tag(tags, TAG_DATE)
-        if False in bad:
-            _tag(tags, TAG_VALUE)
-        return self._finish(doc, tags, text)
+            raise AssertionError(f"no interpreter for {type(step).__name__}")
 
-    def _finish(self, doc: dict, tags: list[str], text: str) -> dict:
-        if tags or self.model.keep_original == "always":
-            _put(doc, ORIGINAL_FIELD, text)
-        if tags:
-            doc["tags"] = tags
-        return doc
+    def _grok(self, step: S.Grok, ctx: dict, trace: list | None) -> None:
+        text = ctx.get(step.field)
+        if not isinstance(text, str):
+            return
+        for pattern, compiled in zip(step.patterns, self._compiled[id(step)]):
+            match = compiled.match(text)
+            caps = None if match is None else {k: v for k, v in match.groupdict().items() if v is not None}
+            if trace is not None:
+                trace.append((pattern, text, caps))
+            if caps is not None:
+                ctx.update(caps)
+                return
+        if step.fail_tag:
+            add_tag(ctx, step.fail_tag)
 
-    @staticmethod
-    def _convert(value: Value, raw: str, formats):
-        """The typed value; None only for a date the calendar rejects (Feb 30, DST handled)."""
-        kind = value.type
-        if kind in (FieldType.INTEGER, FieldType.LONG):
-            return int(raw)
-        if kind in (FieldType.FLOAT, FieldType.DOUBLE):
-            return float(raw)
-        if kind is FieldType.BOOLEAN:
-            return raw in value.true_values
-        if kind is FieldType.DATE:
-            try:
-                return format_instant(formats[value.name].parse(raw, value.timezone))
-            except ValueError:
-                return None
-        return raw
+    def _date(self, step: S.Date, ctx: dict) -> None:
+        raw = ctx.get(step.source)
+        if raw is None:
+            return
+        for fmt in self._compiled[id(step)]:
+            instant = fmt.parse(raw, step.timezone, self.now)
+            if instant is not None:
+                put(ctx, step.target, format_instant(instant))
+                return
+        add_tag(ctx, step.fail_tag)
 
 
-def _captures(match) -> dict | None:
-    if match is None:
-        return None
-    return {k: v for k, v in match.groupdict().items() if v is not None}
+def holds(cond, ctx: dict) -> bool:
+    """Evaluate a step condition on a record's fields."""
+    if isinstance(cond, S.Exists):
+        return ctx.get(cond.field) is not None
+    if isinstance(cond, S.Equals):
+        return ctx.get(cond.field) in cond.values
+    if isinstance(cond, S.Not):
+        return not holds(cond.cond, ctx)
+    if isinstance(cond, S.All):
+        return all(holds(c, ctx) for c in cond.conds)
+    if isinstance(cond, S.AnyOf):
+        return any(holds(c, ctx) for c in cond.conds)
+    if isinstance(cond, S.Tagged):
+        return any(t in ctx.get("tags", ()) for t in cond.tags)
+    raise AssertionError(f"unknown condition {cond!r}")
 
 
-def _tag(tags: list[str], tag: str) -> None:
+def _number(raw, kind: str):
+    if isinstance(raw, list):
+        return [_number(r, kind) for r in raw]
+    return int(raw) if kind == "long" else float(raw)
+
+
+def add_tag(ctx: dict, tag: str) -> None:
+    tags = ctx.setdefault("tags", [])
     if tag not in tags:
         tags.append(tag)
 
 
-def _put(doc: dict, path: str, value) -> None:
-    if path.startswith("@"):
-        doc[path] = value
+def put(ctx: dict, path: str, value) -> None:
+    """Set a document field; dotted paths make objects (`@timestamp` and temporaries are flat)."""
+    if path.startswith("@") or "." not in path:
+        ctx[path] = value
         return
     parts = path.split(".")
-    node = doc
+    node = ctx
     for part in parts[:-1]:
         node = node.setdefault(part, {})
     node[parts[-1]] = value

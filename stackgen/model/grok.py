@@ -1,8 +1,8 @@
-"""Stage 2: lowering the model to grok patterns.
+"""Stage 2: grok expressions for values, delimited field lists, templates and key lists.
 
-Every pattern string a pipeline runs is built here, once, from the model: the Logstash renderer,
-the ingest-pipeline renderer and the local engine all take them from `lower()`, so they are the
-same strings by construction. Patterns only use syntax Joni (Logstash and Elasticsearch) and the
+Every pattern string a pipeline runs is built here, once, from the model, and carried by the
+steps (`model/steps.py`): the Logstash renderer, the ingest-pipeline renderer and the local engine
+all take the same strings. Patterns only use syntax Joni (Logstash and Elasticsearch) and the
 `regex` package read alike, and never `.` (Logstash compiles it to match newlines, Elasticsearch
 does not): multi-line values are matched with character classes, which span newlines in both.
 
@@ -15,11 +15,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from stackgen.model.nodes import FieldType, LogModel, Value
+from stackgen.model.nodes import FieldType, KeyList, Lit, Opt, Slot, Space, Template, Value
 from stackgen.model.timefmt import parse_format
 
 CAPTURE_PREFIX = "sg_"
 REST = "sg__rest"
+LINE = "sg__line"
+CONTINUATION = "sg__cont"
+MATCHED = "sg__matched"
 
 _META = set("\\^$.|?*+()[]{}")
 
@@ -71,126 +74,219 @@ def bad(name: str) -> str:
     return CAPTURE_PREFIX + name + "__bad"
 
 
+def ip_capture(name: str) -> str:
+    return CAPTURE_PREFIX + name + "__ip"
+
+
+def host_capture(name: str) -> str:
+    return CAPTURE_PREFIX + name + "__host"
+
+
 def pattern_name(value: Value, suffix: str) -> str:
     return f"SG_{suffix}_{value.name.upper()}"
 
 
-@dataclass(frozen=True)
-class VariantGroup:
-    """Variants sharing one field list, hence one grok pattern over the rest of the record."""
+def value_captures(value: Value) -> list[str]:
+    """Every temporary field the expression of a value may fill."""
+    out = [capture(value.name)]
+    if value.type.is_checked:
+        out.append(bad(value.name))
+    if value.ip_target:
+        out.append(ip_capture(value.name))
+    if value.host_target:
+        out.append(host_capture(value.name))
+    return out
 
-    keys: tuple[str, ...]
-    fields: tuple[str, ...]
-    pattern: str | None  # None when the variant has no fields: the record must end after the head
 
-
-@dataclass(frozen=True)
-class Lowered:
-    """Every pattern the pipelines run, and the capture names they use."""
-
-    definitions: tuple[tuple[str, str], ...]
-    head: str
-    groups: tuple[VariantGroup, ...]
-    default: VariantGroup
-    captures: tuple[str, ...]  # every temporary field name a pipeline must remove at the end
-
-    @property
-    def definitions_dict(self) -> dict[str, str]:
-        return dict(self.definitions)
-
-    def definitions_for(self, pattern: str) -> dict[str, str]:
-        """Only the definitions one pattern needs, in name order."""
-        every = self.definitions_dict
-        return {name: every[name] for name in sorted(_closure(every, references(pattern)))}
+def _char_class(chars: set[str], negate: bool = True) -> str:
+    special = {"\\": "\\\\", "]": "\\]", "[": "\\[", "^": "\\^", "-": "\\-", "\n": "\\n",
+               "\t": "\\t", "\r": "\\r"}
+    body = "".join(special.get(c, c) for c in sorted(chars))
+    return f"[{'^' if negate else ''}{body}]"
 
 
 def field_class(separator: str) -> str:
-    """The raw text of one field: anything that cannot contain the separator."""
+    """The raw text of one delimited field: anything that cannot contain the separator."""
     core = separator.strip()
     if len(core) == 1:
-        c = core if core not in "\\^]-[" else "\\" + core
-        return f"[^{c}]+"
+        return _char_class({core}) + "+"
     return f"(?:(?!{escape(separator)})[\\s\\S])+"
 
 
-def _value_expr(value: Value, defs: dict[str, str]) -> str:
-    alts = [escape(n) for n in value.null_values]
-    if value.type is FieldType.DATE:
-        name = pattern_name(value, "DATE")
-        defs[name] = parse_format(value.date_format or "").regex
-        alts.append(f"%{{{name}:{capture(value.name)}}}")
-    elif value.type is FieldType.BOOLEAN:
-        name = pattern_name(value, "BOOL")
-        tokens = sorted(set(value.true_values) | set(value.false_values), key=lambda t: (-len(t), t))
-        defs[name] = "(?:" + "|".join(escape(t) for t in tokens) + ")"
-        alts.append(f"%{{{name}:{capture(value.name)}}}")
-    elif value.type in _TYPE_PATTERN:
-        alts.append(f"%{{{_TYPE_PATTERN[value.type]}:{capture(value.name)}}}")
-    if value.pattern:
-        if value.type.is_checked:
-            raise AssertionError("the schema validator keeps custom patterns on text values")
-        alts.append(f"%{{{value.pattern}:{capture(value.name)}}}")
-    elif value.type.is_checked:
-        alts.append(f"%{{SG_FIELD:{bad(value.name)}}}")
-    else:
-        alts.append(f"%{{SG_FIELD:{capture(value.name)}}}")
-    return "(?:" + "|".join(alts) + ")?"
+class Expressions:
+    """Builds value expressions, collecting the pattern definitions they refer to."""
+
+    def __init__(self, values: dict[str, Value], patterns: tuple[tuple[str, str], ...]):
+        self.values = values
+        self.defs: dict[str, str] = dict(BUILTIN)
+        self.defs.update(patterns)
+
+    def definitions_for(self, pattern: str) -> tuple[tuple[str, str], ...]:
+        """Only the definitions one pattern needs, in name order."""
+        return tuple((name, self.defs[name]) for name in sorted(_closure(self.defs, references(pattern))))
+
+    def define(self, name: str, regex: str) -> str:
+        self.defs[name] = regex
+        return name
+
+    # -- one value ------------------------------------------------------------------------
+
+    def value(self, value: Value, catch_all: str, dates_caught: bool = True) -> str:
+        """Null values | the typed form | a catch-all (typed values: captured as __bad); optional."""
+        alts = [escape(n) for n in value.null_values]
+        name = capture(value.name)
+        if value.split:
+            alts.append(self._list(value, catch_all))
+        elif value.ip_target or value.host_target:
+            host = f"(?<{host_capture(value.name)}>{catch_all})" if value.host_target else catch_all
+            ip = f"%{{SG_IP:{ip_capture(value.name)}}}" if value.ip_target else "%{SG_IP}"
+            alts.append(f"(?<{name}>(?:{ip}|{host}))")
+        elif value.type is FieldType.DATE:
+            from stackgen.model.timefmt import parse_format
+
+            regex = "|".join(f"(?:{parse_format(f).regex})" for f in value.date_formats)
+            alts.append(f"%{{{self.define(pattern_name(value, 'DATE'), regex)}:{name}}}")
+        elif value.type is FieldType.BOOLEAN:
+            tokens = sorted(set(value.true_values) | set(value.false_values), key=lambda t: (-len(t), t))
+            regex = "(?:" + "|".join(escape(t) for t in tokens) + ")"
+            alts.append(f"%{{{self.define(pattern_name(value, 'BOOL'), regex)}:{name}}}")
+        elif value.type in _TYPE_PATTERN:
+            alts.append(f"%{{{_TYPE_PATTERN[value.type]}:{name}}}")
+        if value.pattern:
+            alts.append(f"%{{{value.pattern}:{name}}}")
+        elif value.type.is_checked and not (value.type is FieldType.DATE and not dates_caught):
+            alts.append(f"(?<{bad(value.name)}>{catch_all})")
+        elif not value.type.is_checked and not (value.split or value.ip_target or value.host_target):
+            alts.append(f"(?<{name}>{catch_all})")
+        return "(?:" + "|".join(alts) + ")?"
+
+    def _list(self, value: Value, catch_all: str) -> str:
+        sep = escape(value.split)
+        element = _element_class(value.split, catch_all)
+        first = element
+        if value.first:
+            first = self.value(self.values[value.first], element)
+        return f"(?<{capture(value.name)}>{first}(?:{sep}{element})*)"
+
+    # -- delimited layouts ----------------------------------------------------------------
+
+    def fields(self, separator: str, names: tuple[str, ...]) -> str:
+        """The values after the head, each preceded by the separator; the last may lose its blank."""
+        sep = escape(separator)
+        sep_core = escape(separator.rstrip())
+        trail = separator[len(separator.rstrip()):]
+        catch = field_class(separator)
+        parts = ["\\A"]
+        for i, name in enumerate(names):
+            expr = self.value(self.values[name], catch)
+            if i < len(names) - 1 or not trail:
+                parts.append(sep + expr)
+            else:
+                # Shippers may trim trailing white space: accept the last separator without it.
+                parts.append(f"{sep_core}(?:{escape(trail)}{expr})?")
+        parts.append("\\z")
+        return "".join(parts)
+
+    def head(self, separator: str, names: tuple[str, ...]) -> str:
+        catch = field_class(separator)
+        parts = ["\\A"]
+        for i, name in enumerate(names):
+            if i:
+                parts.append(escape(separator))
+            parts.append(self.value(self.values[name], catch))
+        sep_core = escape(separator.rstrip())
+        parts.append(f"(?<{REST}>{sep_core}[\\s\\S]*)?\\z")
+        return "".join(parts)
+
+    # -- templates ------------------------------------------------------------------------
+
+    def template(self, template: Template, marker: str | None = None) -> str:
+        """A whole text as the template says; `marker` captures the whole match (non-empty)."""
+        inner = self._items(template.items, frozenset({_END}))
+        if marker:
+            inner = f"(?<{marker}>{inner})"
+        return "\\A" + inner + "\\z"
+
+    def _items(self, items: tuple, follow: frozenset) -> str:
+        out = []
+        for i, item in enumerate(items):
+            after = _first_chars(items[i + 1:], follow)
+            if isinstance(item, Lit):
+                out.append(escape(item.text))
+            elif isinstance(item, Space):
+                out.append("[ \\t]+")
+            elif isinstance(item, Opt):
+                out.append("(?:" + self._items(item.items, after) + ")?")
+            else:
+                before = items[i - 1] if i else None
+                nxt = items[i + 1] if i + 1 < len(items) else None
+                quoted = isinstance(before, Lit) and before.text.endswith('"') and \
+                    isinstance(nxt, Lit) and nxt.text.startswith('"')
+                out.append(self.value(self.values[item.name], self._slot_class(item, after, quoted),
+                                      dates_caught=False))
+        return "".join(out)
+
+    def _slot_class(self, slot: Slot, follow: frozenset, quoted: bool) -> str:
+        if quoted:
+            return '(?:[^"\\\\]|\\\\[\\s\\S])+'
+        if follow == {_END}:
+            return "[\\s\\S]+"
+        stops = {c for c in follow if c != _END}
+        if self.values[slot.name].type is not FieldType.TEXT:
+            stops |= {" ", "\t", "\n", "\r"}
+        return _char_class(stops) + "+"
+
+    # -- key lists ------------------------------------------------------------------------
+
+    def keys(self, keys: KeyList) -> str:
+        """One lookahead per key from the start of the text: every key found, in any order."""
+        parts = ["\\A"]
+        for key, name in keys.keys:
+            value = self.values[name]
+            if keys.style == "parens":
+                catch = "[^()]+"
+                found = f"\\((?i:{escape(key)}){escape(keys.value_separator)}{self.value(value, catch)}\\)"
+            else:
+                # a key starts the text or follows a pair separator; its value runs to the next one
+                psep = escape(keys.pair_separator)
+                catch = f"(?:(?!{psep})[\\s\\S])+"
+                found = (f"(?:\\A|[\\s\\S]*?{psep}){escape(key)}{escape(keys.value_separator)}"
+                         f"{self.value(value, catch)}(?={psep}|\\z)")
+                parts.append(f"(?=(?:{found})?)")
+                continue
+            parts.append(f"(?=(?:[\\s\\S]*?{found})?)")
+        return "".join(parts)
 
 
-def _fields_pattern(model: LogModel, fields: tuple[str, ...], defs: dict[str, str]) -> str:
-    sep = escape(model.separator)
-    sep_core = escape(model.separator.rstrip())
-    trail = model.separator[len(model.separator.rstrip()):]
-    parts = ["\\A"]
-    for i, name in enumerate(fields):
-        expr = _value_expr(model.value(name), defs)
-        if i < len(fields) - 1 or not trail:
-            parts.append(sep + expr)
-        else:
-            # Shippers may trim trailing white space: accept the last separator without it.
-            parts.append(f"{sep_core}(?:{escape(trail)}{expr})?")
-    parts.append("\\z")
-    return "".join(parts)
+_END = "\x00END"
 
 
-def lower(model: LogModel) -> Lowered:
-    """Build the head pattern, one pattern per distinct variant field list, and definitions."""
-    defs: dict[str, str] = {"SG_FIELD": field_class(model.separator)}
-    head_parts = ["\\A"]
-    for i, name in enumerate(model.head):
-        if i:
-            head_parts.append(escape(model.separator))
-        head_parts.append(_value_expr(model.value(name), defs))
-    sep_core = escape(model.separator.rstrip())
-    head_parts.append(f"(?<{REST}>{sep_core}[\\s\\S]*)?\\z")
-    head = "".join(head_parts)
+def _class_escape(char: str) -> str:
+    return "\\" + char if char in "\\^]-[" else char
 
-    by_fields: dict[tuple[str, ...], list[str]] = {}
-    for variant in model.variants:
-        by_fields.setdefault(variant.fields, []).append(variant.key)
-    groups = tuple(
-        VariantGroup(tuple(keys), fields, _fields_pattern(model, fields, defs) if fields else None)
-        for fields, keys in by_fields.items()
-    )
-    default = VariantGroup(
-        (), model.default_fields,
-        _fields_pattern(model, model.default_fields, defs) if model.default_fields else None,
-    )
 
-    for user_name, user_regex in model.patterns:
-        defs.setdefault(user_name, user_regex)
-    roots = references(head)
-    for group in (*groups, default):
-        roots.extend(references(group.pattern or ""))
-    every = {**BUILTIN, **defs}
-    needed = _closure(every, roots)
-    ordered = [(name, every[name]) for name in sorted(needed)]
-    captures = [REST]
-    for value in model.values:
-        captures.append(capture(value.name))
-        if value.type.is_checked:
-            captures.append(bad(value.name))
-    return Lowered(tuple(ordered), head, groups, default, tuple(captures))
+def _element_class(separator: str, catch_all: str) -> str:
+    """A list element: the slot's text without the list separator's first character."""
+    if catch_all.startswith("[^") and catch_all.endswith("]+"):
+        return catch_all[:-2] + _class_escape(separator[0]) + "]+"
+    return f"(?:(?!{escape(separator)}){catch_all[:-1] if catch_all.endswith('+') else catch_all})+"
+
+
+def _first_chars(items: tuple, follow: frozenset) -> frozenset:
+    """The characters that can start what these items match, then `follow` if all may be empty."""
+    out: set[str] = set()
+    for item in items:
+        if isinstance(item, Lit):
+            out.add(item.text[0])
+            return frozenset(out)
+        if isinstance(item, Space):
+            out |= {" ", "\t"}
+            return frozenset(out)
+        if isinstance(item, Opt):
+            out |= _first_chars(item.items, frozenset()) - {_END}
+            continue
+        return frozenset(out | {_END})  # a slot: anything; treat as the end of what we can know
+    return frozenset(out | follow)
 
 
 def references(regex: str) -> list[str]:

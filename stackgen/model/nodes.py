@@ -46,13 +46,18 @@ class Value:
     target: str
     null_values: tuple[str, ...] = ()
     pattern: str | None = None  # name of a schema pattern restricting the raw text
-    date_format: str | None = None
+    date_formats: tuple[str, ...] = ()  # tried in order
     timezone: str | None = None
     true_values: tuple[str, ...] = ("true",)
     false_values: tuple[str, ...] = ("false",)
     labels: tuple[tuple[str, str], ...] = ()
     label_target: str | None = None
     description: str = ""
+    split: str | None = None  # a list: the raw text split on this separator into an array
+    first: str | None = None  # a list: the value its first element also gives
+    ip_target: str | None = None  # also here when the raw text is an IP address
+    host_target: str | None = None  # also here when it is not
+    keys: KeyList | None = None  # KEY=value pairs inside the text, each to a value
 
     @property
     def failure_tag(self) -> str:
@@ -60,11 +65,78 @@ class Value:
 
 
 @dataclass(frozen=True)
+class KeyList:
+    """`KEY=value` pairs (or nested `(KEY=value)` lists) inside a value, each key to a value."""
+
+    style: str  # pairs | parens
+    keys: tuple[tuple[str, str], ...]  # KEY -> value name
+    pair_separator: str = " "
+    value_separator: str = "="
+
+
+# Template items: a pattern layout parsed once by the schema reader.
+@dataclass(frozen=True)
+class Lit:
+    """Literal text."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Space:
+    """A run of blanks (spaces or tabs) in a template written as one or more spaces."""
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A value's place in a template."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Opt:
+    """Items that may be absent as a whole."""
+
+    items: tuple
+
+
+@dataclass(frozen=True)
+class Template:
+    """A record (or part of one) as literal text with named value slots."""
+
+    source: str
+    items: tuple
+
+    def slots(self) -> list[str]:
+        out: list[str] = []
+
+        def walk(items) -> None:
+            for item in items:
+                if isinstance(item, Slot):
+                    out.append(item.name)
+                elif isinstance(item, Opt):
+                    walk(item.items)
+
+        walk(self.items)
+        return out
+
+
+@dataclass(frozen=True)
 class Variant:
-    """The ordered values that follow the head when the discriminator equals `key`."""
+    """One shape of the record's body: values after the head (delimited) or a template.
+
+    Selected by the discriminator (`key`), or by being the first to match in schema order, among
+    those whose `when` conditions (head value -> accepted texts) hold.
+    """
 
     key: str
-    fields: tuple[str, ...]
+    fields: tuple[str, ...] = ()
+    template: Template | None = None
+    when: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def values(self) -> list[str]:
+        return self.template.slots() if self.template else list(self.fields)
 
 
 @dataclass(frozen=True)
@@ -139,17 +211,22 @@ class LogModel:
     paths: tuple[str, ...]
     encoding: str
     multiline: Multiline | None
-    separator: str
-    head: tuple[str, ...]
+    separator: str | None  # delimited layouts; None for pattern layouts
+    head: tuple[str, ...]  # delimited: the values every record starts with
     discriminator: str | None
     timestamp: str
     variants: tuple[Variant, ...]
-    default_fields: tuple[str, ...]
+    default_fields: tuple[str, ...] | None  # None: other bodies are kept as they are, untagged
     values: tuple[Value, ...]
     patterns: tuple[tuple[str, str], ...] = ()
     keep_original: str = "on_failure"  # or "always"
     volatile_fields: tuple[str, ...] = ()
     dashboards: tuple[Dashboard, ...] = ()
+    head_templates: tuple[Template, ...] = ()  # pattern layouts: alternatives, first match wins
+    body: str | None = None  # pattern layouts: the value the variants parse
+    select: str = "discriminator"  # discriminator | first_match
+    continuation: Template | None = None  # lines after the first, parsed as their own template
+    now: str | None = None  # verify's reference time for year-less timestamps
 
     def value(self, name: str) -> Value:
         for value in self.values:
@@ -160,12 +237,6 @@ class LogModel:
     @property
     def variant_keys(self) -> tuple[str, ...]:
         return tuple(v.key for v in self.variants)
-
-    def variant_fields(self, key: str | None) -> tuple[str, ...]:
-        for variant in self.variants:
-            if variant.key == key:
-                return variant.fields
-        return self.default_fields
 
     @property
     def pipeline_id(self) -> str:
@@ -183,7 +254,22 @@ class LogModel:
         """Every document field stackgen writes, with its type, sorted by path."""
         out = {"tags": FieldType.KEYWORD, ORIGINAL_FIELD: FieldType.KEYWORD}
         for value in self.values:
-            out[value.target] = value.type
+            if value.target:
+                out[value.target] = value.type
             if value.label_target:
                 out[value.label_target] = FieldType.KEYWORD
+            if value.ip_target:
+                out[value.ip_target] = FieldType.IP
+            if value.host_target:
+                out[value.host_target] = FieldType.KEYWORD
         return dict(sorted(out.items()))
+
+    @property
+    def delimited(self) -> bool:
+        return self.separator is not None
+
+    def variant(self, key: str) -> Variant:
+        for variant in self.variants:
+            if variant.key == key:
+                return variant
+        raise KeyError(key)

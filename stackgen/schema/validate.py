@@ -318,7 +318,7 @@ class SchemaReader(Reader):
                 fmt = self.string(entries["format"], f"{path}.format")
                 try:
                     parse_format(fmt or "")
-                    fields["date_format"] = fmt
+                    fields["date_formats"] = (fmt,)
                 except TimeFormatError as exc:
                     self.error(entries["format"], "SG008", f"{path}.format", f"bad timestamp format: {exc}")
             if "timezone" in entries:

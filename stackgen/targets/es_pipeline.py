@@ -1,132 +1,178 @@
 """Stage 3: the Elasticsearch ingest pipeline (Filebeat → Elasticsearch without Logstash).
 
-Processor order is the model's execution order, which the local engine follows too: head grok,
-one grok per variant field list selected by the discriminator, then each value's label, type
-conversion and placement, then failure tags, the original text, and removal of temporary fields.
-Every processor carries a `tag` naming what it does, so failures and coverage point at the schema.
+It prints the model's step list (`model/lowering.py`), one or two processors a step, in order;
+the local engine interprets the same list. Every processor carries the step's `tag`, so failures
+and coverage point at the schema. Dates run as one Painless program (java.time: English month
+names in any case, offsets, year-less timestamps against a reference time, strict calendars).
 """
 from __future__ import annotations
 
-from stackgen.model import grok
-from stackgen.model.nodes import (FAILURE_TAGS, FieldType, LogModel, ORIGINAL_FIELD, TAG_DATE, TAG_GROK,
-                                  TAG_VALUE, Value)
-from stackgen.targets.base import Artifact, painless_field, painless_string, to_json
+from stackgen.model import steps as S
+from stackgen.model.lowering import RAW, lower
+from stackgen.model.nodes import LogModel, ORIGINAL_FIELD, TAG_GROK
+from stackgen.targets.base import Artifact, painless_string, to_json
 
 NAME = "es_pipeline"
 PATH = "elasticsearch/ingest-pipeline.json"
-_CONVERT = {FieldType.INTEGER: "integer", FieldType.LONG: "long", FieldType.FLOAT: "double",
-            FieldType.DOUBLE: "double"}
+
+# Parses ctx[params.source] with params.formats (java.time patterns or ISO8601/UNIX/UNIX_MS) in
+# order; writes the UTC instant with milliseconds to params.target, or tags params.fail_tag.
+# A format without a year takes the latest year <= the reference year in which the timestamp
+# exists and is at most a day after the reference time (ctx.sg__now, set from _ingest.timestamp
+# unless the sender pinned it). Kept free of break/continue inside try (7.10's compiler fails).
+DATE_SCRIPT = """
+String text = ctx[params.source];
+ZonedDateTime now = ctx.sg__now == null ? null : ZonedDateTime.parse(ctx.sg__now);
+ZoneId zone = ZoneId.of(params.timezone);
+Instant found = null;
+for (String fmt : params.formats) {
+  if (found == null && fmt == 'UNIX_MS') {
+    try { found = Instant.ofEpochMilli(Long.parseLong(text)); } catch (NumberFormatException e) {}
+  } else if (found == null && fmt == 'UNIX') {
+    int dot = text.indexOf('.');
+    try {
+      long secs = Long.parseLong(dot < 0 ? text : text.substring(0, dot));
+      String frac = dot < 0 ? '' : text.substring(dot + 1);
+      while (frac.length() < 9) { frac = frac + '0'; }
+      found = Instant.ofEpochSecond(secs, Long.parseLong(frac.substring(0, 9)));
+    } catch (NumberFormatException e) {}
+  } else if (found == null) {
+    boolean yearless = fmt != 'ISO8601' && fmt.indexOf('u') < 0;
+    int tries = yearless && now != null ? 8 : 1;
+    for (int i = 0; i < tries && found == null; i++) {
+      DateTimeFormatterBuilder b = new DateTimeFormatterBuilder().parseCaseInsensitive();
+      if (fmt == 'ISO8601') {
+        b.append(DateTimeFormatter.ISO_LOCAL_DATE_TIME).optionalStart().appendOffsetId().optionalEnd();
+      } else {
+        b.appendPattern(fmt);
+      }
+      if (yearless && now != null) { b.parseDefaulting(ChronoField.YEAR, now.getYear() - i); }
+      ZonedDateTime z = null;
+      try {
+        TemporalAccessor t = b.toFormatter(Locale.ROOT).withResolverStyle(ResolverStyle.STRICT).parse(text);
+        LocalDateTime local = LocalDateTime.from(t);
+        z = t.isSupported(ChronoField.OFFSET_SECONDS)
+            ? local.atOffset(ZoneOffset.ofTotalSeconds(t.get(ChronoField.OFFSET_SECONDS))).toZonedDateTime()
+            : ZonedDateTime.of(local, zone);
+      } catch (DateTimeException e) {
+        if (!yearless) { tries = 0; }
+      }
+      if (z != null && !(yearless && z.toInstant().isAfter(now.toInstant().plusSeconds(86400)))) {
+        found = z.toInstant();
+      }
+    }
+  }
+}
+if (found == null) {
+  if (ctx.tags == null) { ctx.tags = new ArrayList(); }
+  if (!ctx.tags.contains(params.fail_tag)) { ctx.tags.add(params.fail_tag); }
+} else {
+  ctx[params.target] = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'", Locale.ROOT)
+      .format(found.atZone(ZoneOffset.UTC));
+}
+""".strip()
 
 
-def _append_tag(tag: str, condition: str | None = None, label: str = "") -> dict:
+def condition(cond) -> str:
+    """A step condition as a Painless expression over the ingest document."""
+    if isinstance(cond, S.Exists):
+        return f"ctx.{cond.field} != null"
+    if isinstance(cond, S.Equals):
+        if len(cond.values) == 1:
+            return f"ctx.{cond.field} == {painless_string(cond.values[0])}"
+        return "[" + ", ".join(painless_string(v) for v in cond.values) + f"].contains(ctx.{cond.field})"
+    if isinstance(cond, S.Not):
+        return f"!({condition(cond.cond)})"
+    if isinstance(cond, (S.All, S.AnyOf)):
+        joiner = " && " if isinstance(cond, S.All) else " || "
+        return joiner.join(f"({condition(c)})" for c in cond.conds)
+    if isinstance(cond, S.Tagged):
+        return "ctx.tags != null && (" + " || ".join(f"ctx.tags.contains({painless_string(t)})" for t in cond.tags) + ")"
+    raise AssertionError(f"unknown condition {cond!r}")
+
+
+def _append_tag(tag: str, when=None, label: str = "") -> dict:
     body: dict = {"field": "tags", "value": [tag], "allow_duplicates": False}
-    if condition:
-        body["if"] = condition
+    if when is not None:
+        body["if"] = condition(when)
     if label:
         body["tag"] = label
     return {"append": body}
 
 
-def _in(keys: tuple[str, ...], field: str) -> str:
-    if len(keys) == 1:
-        return f"{painless_field(field)} == {painless_string(keys[0])}"
-    return "[" + ", ".join(painless_string(k) for k in keys) + f"].contains({painless_field(field)})"
+def _with(body: dict, step) -> dict:
+    when = getattr(step, "when", None)
+    if when is not None:
+        body["if"] = condition(when)
+    body["tag"] = step.tag
+    return body
 
 
-def _variant_processors(model: LogModel, lowered: grok.Lowered) -> list[dict]:
-    if not model.discriminator:
-        return [_rest_processor(lowered.default, None, lowered, "variant:*")]
-    field = grok.capture(model.discriminator)
-    out = []
-    for group in lowered.groups:
-        out.append(_rest_processor(group, _in(group.keys, field), lowered, f"variant:{group.keys[0]}"))
-    known = sorted(model.variant_keys)
-    condition = f"!{_in(tuple(known), field)}" if known else None
-    out.append(_rest_processor(lowered.default, condition, lowered, "variant:*"))
-    return out
-
-
-def _rest_processor(group: grok.VariantGroup, condition: str | None, lowered: grok.Lowered, label: str) -> dict:
-    rest = painless_field(grok.REST)
-    if group.pattern is None:
-        cond = f"{rest} != null" + (f" && {condition}" if condition else "")
-        return _append_tag(TAG_GROK, cond, label)
-    body = {
-        "field": grok.REST,
-        "patterns": [group.pattern],
-        "pattern_definitions": lowered.definitions_for(group.pattern),
-        "tag": label,
-        "on_failure": [_append_tag(TAG_GROK)],
-    }
-    if condition:
-        body["if"] = condition
-    return {"grok": body}
-
-
-def _value_processors(value: Value) -> list[dict]:
-    source = grok.capture(value.name)
-    out: list[dict] = []
-    for key, label in value.labels:
-        out.append({"set": {"field": value.label_target, "value": label,
-                            "if": f"{painless_field(source)} == {painless_string(key)}",
-                            "tag": f"label:{value.name}"}})
-    tag = f"value:{value.name}"
-    if value.type in _CONVERT:
+def processors(step) -> list[dict]:
+    """The processors printing one step."""
+    if isinstance(step, S.Grok):
+        body = {"field": step.field, "patterns": list(step.patterns), "pattern_definitions": dict(step.definitions)}
+        body = _with(body, step)
+        if step.fail_tag:
+            body["on_failure"] = [_append_tag(step.fail_tag)]
+        else:
+            body["ignore_failure"] = True  # no match is not a failure here (message sub-patterns, keys)
+        return [{"grok": body}]
+    if isinstance(step, S.Set):
+        return [{"set": _with({"field": step.field, "value": step.value}, step)}]
+    if isinstance(step, S.Move):
+        return [{"rename": _with({"field": step.source, "target_field": step.target, "ignore_missing": True}, step)}]
+    if isinstance(step, S.Convert):
         # The condition is not redundant with ignore_missing: a convert whose field is missing
         # costs ~6 us in Elasticsearch 7.10, the condition ~0.5 us (benchmarks/ingest_throughput.py).
-        out.append({"convert": {"field": source, "target_field": value.target, "type": _CONVERT[value.type],
-                                "ignore_missing": True, "if": f"{painless_field(source)} != null", "tag": tag}})
-    elif value.type is FieldType.BOOLEAN:
-        for truth, tokens in ((True, value.true_values), (False, value.false_values)):
-            if tokens:
-                out.append({"set": {"field": value.target, "value": truth,
-                                    "if": _in(tuple(tokens), source), "tag": tag}})
-    elif value.type is FieldType.DATE:
-        out.append({"date": {"field": source, "target_field": value.target, "formats": [value.date_format],
-                             "timezone": value.timezone, "if": f"{painless_field(source)} != null",
-                             "tag": tag, "on_failure": [_append_tag(TAG_DATE)]}})
-    else:
-        out.append({"rename": {"field": source, "target_field": value.target, "ignore_missing": True, "tag": tag}})
-    return out
+        return [{"convert": {"field": step.source, "target_field": step.target, "type": step.type,
+                             "ignore_missing": True, "if": f"ctx.{step.source} != null", "tag": step.tag}}]
+    if isinstance(step, S.Split):
+        return [{"split": {"field": step.field, "separator": _regex_literal(step.separator), "ignore_missing": True,
+                           "tag": step.tag}}]
+    if isinstance(step, S.Date):
+        params = {"source": step.source, "target": step.target, "formats": [_java(f) for f in step.formats],
+                  "timezone": step.timezone, "fail_tag": step.fail_tag}
+        return [{"script": {"lang": "painless", "source": DATE_SCRIPT, "params": params,
+                            "if": f"ctx.{step.source} != null", "tag": step.tag}}]
+    if isinstance(step, S.Tag):
+        return [_append_tag(step.name, step.when, step.tag)]
+    if isinstance(step, S.KeepOriginal):
+        keep = {"field": RAW, "target_field": ORIGINAL_FIELD, "tag": step.tag}
+        if step.keep_when is not None:
+            keep["if"] = condition(step.keep_when)
+        return [{"rename": keep}, {"remove": {"field": RAW, "ignore_missing": True, "tag": step.tag}}]
+    if isinstance(step, S.Remove):
+        return [{"remove": {"field": list(step.fields), "ignore_missing": True, "tag": step.tag}}]
+    raise AssertionError(f"no printer for {type(step).__name__}")
 
 
-def _bad_condition(values: list[Value]) -> str:
-    return " || ".join(f"{painless_field(grok.bad(v.name))} != null" for v in values)
+def _java(fmt: str) -> str:
+    from stackgen.model.timefmt import parse_format
+
+    return parse_format(fmt).java
+
+
+def _regex_literal(text: str) -> str:
+    return "".join("\\" + c if c in "\\^$.|?*+()[]{}" else c for c in text)
 
 
 def body(model: LogModel) -> dict:
     """The pipeline as the `PUT _ingest/pipeline/<id>` body."""
-    lowered = grok.lower(model)
-    processors: list[dict] = [{
-        "grok": {
-            "field": "message",
-            "patterns": [lowered.head],
-            "pattern_definitions": lowered.definitions_for(lowered.head),
-            "tag": "head",
-        }
-    }]
-    processors += _variant_processors(model, lowered)
-    for value in model.values:
-        processors += _value_processors(value)
-    checked = [v for v in model.values if v.type.is_checked]
-    for tag, members in ((TAG_DATE, [v for v in checked if v.type is FieldType.DATE]),
-                         (TAG_VALUE, [v for v in checked if v.type is not FieldType.DATE])):
-        if members:
-            processors.append(_append_tag(tag, _bad_condition(members), f"check:{tag}"))
-    failed = " || ".join(f"ctx.tags.contains({painless_string(t)})" for t in FAILURE_TAGS)
-    keep = {"field": "message", "target_field": ORIGINAL_FIELD, "tag": "original"}
-    if model.keep_original != "always":
-        keep["if"] = f"ctx.tags != null && ({failed})"
-    processors.append({"rename": keep})
-    cleanup = {"remove": {"field": ["message", *lowered.captures], "ignore_missing": True, "tag": "cleanup"}}
-    processors.append(cleanup)
+    plan = lower(model)
+    out: list[dict] = []
+    if plan.needs_now:
+        out.append({"set": {"field": S.NOW_FIELD, "value": "{{_ingest.timestamp}}", "override": False,
+                            "tag": "now"}})
+    for step in plan.steps:
+        out += processors(step)
     return {
         "description": f"stackgen: {model.title} ({model.name})",
-        "processors": processors,
+        "processors": out,
         "on_failure": [
             _append_tag(TAG_GROK),
-            {"rename": {"field": "message", "target_field": ORIGINAL_FIELD, "ignore_missing": True}},
-            {"remove": {"field": list(lowered.captures), "ignore_missing": True}},
+            {"rename": {"field": RAW, "target_field": ORIGINAL_FIELD, "ignore_missing": True}},
+            {"remove": {"field": list(plan.temporaries), "ignore_missing": True}},
         ],
     }
 
