@@ -11,9 +11,9 @@ from pathlib import Path
 
 import stackgen
 from stackgen import files
+from stackgen.engines import ENGINES
 from stackgen.errors import ExitCode, StackgenError, UsageError
 
-ENGINES = ("local", "embedded", "elasticsearch", "stack")
 STACK_DIR = Path("stackgen-stack")
 
 
@@ -23,6 +23,8 @@ def _engine_options(parser: argparse.ArgumentParser) -> None:
                              "started for this run; elasticsearch: a cluster at --es-url; stack: the running "
                              "compose stack of --stack-dir (Filebeat -> Logstash -> Elasticsearch)")
     parser.add_argument("--stack-dir", type=Path, default=STACK_DIR, help="directory of `stackgen up` (stack engine)")
+    parser.add_argument("--now", help="reference time for year-less timestamps, ISO 8601 with offset "
+                                      "(default: the schema's verify.now, else the clock)")
     group = parser.add_argument_group("elasticsearch engine")
     group.add_argument("--es-url", help="cluster URL, e.g. https://localhost:9200")
     group.add_argument("--user", help="basic-auth user (password from --password or $STACKGEN_ES_PASSWORD)")
@@ -146,48 +148,13 @@ def _progress(message: str) -> None:
     print(f"... {message}", file=sys.stderr, flush=True)
 
 
-class _engine:
-    """The engine named by --engine, as a context manager that always releases it."""
+def _engine(args, model):
+    """The engine named by --engine, released when the block ends."""
+    from stackgen.engines import EngineOptions, open_engine
 
-    def __init__(self, args, model):
-        self.args, self.model, self.closer = args, model, None
-
-    def __enter__(self):
-        name = self.args.engine
-        if name == "stack":
-            from stackgen.engines.stack import StackEngine
-
-            return StackEngine(self.model, self.args.stack_dir)
-        if name == "local":
-            from stackgen.engines.local import LocalEngine
-
-            return LocalEngine(self.model)
-        if name == "elasticsearch" and not self.args.es_url:
-            raise UsageError("--engine elasticsearch needs --es-url")
-        from stackgen.engines import elasticsearch
-
-        if name == "embedded":
-            from stackgen.engines import embedded
-
-            running = embedded.status()
-            if running:
-                _progress(f"using the running embedded node at {running['url']}")
-                url = running["url"]
-            else:
-                node = embedded.EmbeddedNode(progress=_progress)
-                self.closer = node
-                url = node.start()
-            engine = elasticsearch.ElasticsearchEngine(self.model, elasticsearch.connect(url))
-            engine.name = "embedded"
-            return engine
-        client = elasticsearch.connect(self.args.es_url, user=self.args.user, password=self.args.password,
-                                       api_key=self.args.api_key, ca_cert=self.args.ca_cert)
-        return elasticsearch.ElasticsearchEngine(self.model, client)
-
-    def __exit__(self, *exc):
-        if self.closer is not None:
-            self.closer.stop()
-        return False
+    options = EngineOptions(es_url=args.es_url, user=args.user, password=args.password, api_key=args.api_key,
+                            ca_cert=args.ca_cert, stack_dir=args.stack_dir, now=args.now, progress=_progress)
+    return open_engine(args.engine, model, options)
 
 
 def _cmd_preview(args) -> ExitCode:

@@ -19,7 +19,7 @@ import uuid
 from pathlib import Path
 
 from stackgen import files
-from stackgen.engines.elasticsearch import Client, connect
+from stackgen.stackdir import client as elasticsearch, read_env
 from stackgen.errors import EnvironmentProblem
 from stackgen.model.nodes import LogModel
 from stackgen.targets import es_pipeline, es_template, kibana, render_all
@@ -28,16 +28,6 @@ from stackgen.targets.compose import DEFAULT_STACK_VERSION, NODES
 SECRETS = ("ELASTIC_PASSWORD", "KIBANA_PASSWORD", "LOGSTASH_WRITER_PASSWORD", "KIBANA_ENCRYPTION_KEY")
 MIN_MEMORY = 4 * 1024 ** 3
 MIN_MAP_COUNT = 262144
-
-
-def read_env(path: Path) -> dict[str, str]:
-    values = {}
-    if path.exists():
-        for line in path.read_text().splitlines():
-            if "=" in line and not line.lstrip().startswith("#"):
-                key, _, value = line.partition("=")
-                values[key.strip()] = value.strip()
-    return values
 
 
 def write_env(path: Path, log_dir: Path, version: str = DEFAULT_STACK_VERSION, nodes: int = 1) -> dict[str, str]:
@@ -100,12 +90,6 @@ def _compose(directory: Path, *args: str, progress=lambda m: None) -> str:
     if process.wait() != 0:
         raise EnvironmentProblem(f"docker compose {' '.join(args)} failed:\n" + "\n".join(lines[-30:]))
     return "\n".join(lines)
-
-
-def elasticsearch(directory: Path) -> Client:
-    env = read_env(directory / "compose" / ".env")
-    return connect(f"https://127.0.0.1:{env.get('ES_PORT', '9200')}", user="elastic",
-                   password=env["ELASTIC_PASSWORD"], ca_cert=str(directory / "compose" / "certs" / "ca" / "ca.crt"))
 
 
 def _import_saved_objects(directory: Path, ndjson: str) -> dict:

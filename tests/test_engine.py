@@ -41,7 +41,7 @@ def test_every_sample_record_gives_the_same_document_locally_and_in_elasticsearc
         here = [normalize(ezcast, d) for d in local.documents(records)]
         assert len(remote) == len(records)
         assert diff_documents(here, remote, name) == ""
-        assert engine.index_problems == []
+        assert engine.problems == []
         total += len(records)
     assert total == 165
 
@@ -55,7 +55,7 @@ def test_the_index_template_applies_the_declared_types(ezcast, es_url):
     assert doc["@timestamp"] == "2017-11-16T07:13:40.000Z"  # the date program writes UTC, as Logstash does
     assert normalize(ezcast, doc)["@timestamp"] == "2017-11-16T07:13:40.000Z"
     assert doc["ezcast"]["duration"] == 1827 and doc["ezcast"]["muted"] is True
-    assert engine.index_problems == []
+    assert engine.problems == []
 
 
 def test_verify_passes_on_the_real_engine_with_the_same_goldens(ezcast, es_url):

@@ -52,7 +52,7 @@ CASES = [
     ("bad-name", bad("  n: {type: long}", "  N-1: {type: long}"), [("SG012", 13, 3), ("SG010", 15, 11)]),
     ("target-conflict", bad("  n: {type: long}", "  n: {type: long, target: kind}\n  m: {target: kind.x}"),
      [("SG016", 14, 3), ("SG013", 14, 15)]),
-    ("reserved-target", bad("  kind: {}", "  kind: {target: message}"), [("SG015", 12, 18)]),
+    ("reserved-target", bad("  kind: {}", "  kind: {target: event.original}"), [("SG015", 12, 18)]),
     ("unknown-timezone", bad("timezone: UTC", "timezone: Mars/Olympus"), [("SG014", 11, 59)]),
     ("unused-value", bad("  n: {type: long}", "  n: {type: long}\n  spare: {}"), [("SG016", 14, 3)]),
     ("discriminator-not-in-head", bad("discriminator: kind", "discriminator: other"), [("SG017", 8, 18)]),

@@ -23,7 +23,11 @@ import elastic_transport
 
 from stackgen.engines.framing import Record
 from stackgen.errors import EngineError, EnvironmentProblem, UsageError
+from stackgen.engines.local import reference_time
+from stackgen.model.lowering import lower
 from stackgen.model.nodes import LogModel
+from stackgen.model.steps import NOW_FIELD
+from stackgen.model.timefmt import format_instant
 from stackgen.targets import es_pipeline, es_template
 
 BULK_CHUNK = 1000
@@ -99,10 +103,12 @@ class ElasticsearchEngine:
 
     name = "elasticsearch"
 
-    def __init__(self, model: LogModel, client: Client):
+    def __init__(self, model: LogModel, client: Client, now: str | None = None):
         self.model = model
         self.client = client
-        self.index_problems: list[str] = []
+        self.problems: list[str] = []
+        # year-less timestamps: the pipeline reads the reference time from the document when sent
+        self.extra = {NOW_FIELD: format_instant(reference_time(model, now))} if lower(model).needs_now else {}
 
     def documents(self, records: list[Record]) -> list[dict]:
         with self.loaded(records) as (_, documents):
@@ -122,7 +128,7 @@ class ElasticsearchEngine:
             self._bulk(index, prefix, records)
             self.client.request("POST", f"/{index}/_refresh")
             documents = self._read(index, len(records))
-            self.index_problems = self._check_index(index)
+            self.problems = self._check_index(index)
             yield index, documents
         finally:
             self.client.request("DELETE", f"/{index}", allow=(404,))
@@ -135,7 +141,7 @@ class ElasticsearchEngine:
             lines = []
             for i, record in enumerate(records[start:start + BULK_CHUNK], start):
                 lines.append(json.dumps({"index": {"_index": index, "_id": str(i)}}))
-                lines.append(json.dumps({"message": record.text}, ensure_ascii=False))
+                lines.append(json.dumps({"message": record.text, **self.extra}, ensure_ascii=False))
             answer = self.client.request("POST", f"/_bulk?pipeline={pipeline}", "\n".join(lines) + "\n", ndjson=True)
             for item in answer.get("items", []):
                 result = item.get("index", {})

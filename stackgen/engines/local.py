@@ -11,6 +11,7 @@ from functools import cached_property
 
 from stackgen.engines.framing import Record
 from stackgen.engines.grokregex import compile_grok
+from stackgen.errors import UsageError
 from stackgen.model import steps as S
 from stackgen.model.lowering import RAW, lower
 from stackgen.model.nodes import LogModel, ORIGINAL_FIELD
@@ -20,7 +21,12 @@ from stackgen.model.timefmt import format_instant, parse_format, parse_now
 def reference_time(model: LogModel, now: str | None = None) -> dt.datetime:
     """The time year-less timestamps are placed against: `now`, the schema's verify.now, or the clock."""
     text = now or model.now
-    return parse_now(text) if text else dt.datetime.now(dt.timezone.utc)
+    if not text:
+        return dt.datetime.now(dt.timezone.utc)
+    try:
+        return parse_now(text)
+    except ValueError as exc:
+        raise UsageError(f"--now {text!r}: {exc}") from None
 
 
 class LocalEngine:
@@ -32,6 +38,7 @@ class LocalEngine:
         self.model = model
         self.plan = lower(model)
         self.now = reference_time(model, now)
+        self.problems: list[str] = []
 
     @cached_property
     def _compiled(self) -> dict:

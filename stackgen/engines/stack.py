@@ -13,7 +13,7 @@ import time
 import uuid
 from pathlib import Path
 
-from stackgen import deploy
+from stackgen import stackdir
 from stackgen.engines.framing import Record
 from stackgen.errors import EngineError, UsageError
 from stackgen.model.nodes import LogModel
@@ -29,16 +29,19 @@ class StackEngine:
     name = "stack"
 
     def __init__(self, model: LogModel, directory: Path):
-        env = deploy.read_env(directory / "compose" / ".env")
+        env = stackdir.read_env(stackdir.env_file(directory))
         if "STACKGEN_LOG_DIR" not in env:
             raise UsageError(f"{directory}: no stack there (run `stackgen up` first)")
-        self.model, self.client = model, deploy.elasticsearch(directory)
+        self.model, self.client = model, stackdir.client(directory)
         self.host_dir = Path(env["STACKGEN_LOG_DIR"])
+        self.problems: list[str] = []
 
     def documents(self, records: list[Record]) -> list[dict]:
-        raise UsageError("the stack engine replays sample files; use `stackgen verify --engine stack`")
-
-    def file_documents(self, sample: Path, records: list[Record]) -> list[dict]:
+        """Replays the sample file the records were framed from (Filebeat frames it again)."""
+        sources = {r.source for r in records}
+        if len(sources) != 1 or not Path(next(iter(sources))).is_file():
+            raise UsageError("the stack engine replays sample files; use `stackgen verify --engine stack`")
+        sample = Path(next(iter(sources)))
         pattern = posixpath.basename(self.model.paths[0])
         name = pattern.replace("*", f"stackgen-verify-{uuid.uuid4().hex[:8]}", 1)
         if not fnmatch.fnmatch(name, pattern):

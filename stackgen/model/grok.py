@@ -131,8 +131,11 @@ class Expressions:
 
     # -- one value ------------------------------------------------------------------------
 
-    def value(self, value: Value, catch_all: str, dates_caught: bool = True) -> str:
-        """Null values | the typed form | a catch-all (typed values: captured as __bad); optional."""
+    def value(self, value: Value, catch_all: str, dates_caught: bool = True, optional: bool = True) -> str:
+        """Null values | the typed form | a catch-all (typed values: captured as __bad).
+
+        Delimited fields may be empty (`optional`); template slots must match (`{?...}` is optional).
+        """
         alts = [escape(n) for n in value.null_values]
         name = capture(value.name)
         if value.split:
@@ -158,7 +161,7 @@ class Expressions:
             alts.append(f"(?<{bad(value.name)}>{catch_all})")
         elif not value.type.is_checked and not (value.split or value.ip_target or value.host_target):
             alts.append(f"(?<{name}>{catch_all})")
-        return "(?:" + "|".join(alts) + ")?"
+        return "(?:" + "|".join(alts) + (")?" if optional else ")")
 
     def _list(self, value: Value, catch_all: str) -> str:
         sep = escape(value.split)
@@ -205,7 +208,7 @@ class Expressions:
         inner = self._items(template.items, frozenset({_END}))
         if marker:
             inner = f"(?<{marker}>{inner})"
-        return "\\A" + inner + "\\z"
+        return "\\A" + inner + "[ \\t]*\\z"  # trailing blanks are accepted (writers pad, shippers trim)
 
     def _items(self, items: tuple, follow: frozenset) -> str:
         out = []
@@ -223,7 +226,7 @@ class Expressions:
                 quoted = isinstance(before, Lit) and before.text.endswith('"') and \
                     isinstance(nxt, Lit) and nxt.text.startswith('"')
                 out.append(self.value(self.values[item.name], self._slot_class(item, after, quoted),
-                                      dates_caught=False))
+                                      dates_caught=False, optional=False))
         return "".join(out)
 
     def _slot_class(self, slot: Slot, follow: frozenset, quoted: bool) -> str:

@@ -5,7 +5,8 @@ SG001 YAML syntax, SG002 unknown key, SG003 wrong type, SG004 missing key, SG005
 SG006 duplicate field in a record layout, SG007 unknown field type, SG008 bad timestamp format,
 SG009 undefined pattern, SG010 undefined value, SG011 bad regular expression, SG012 bad name,
 SG013 bad or conflicting target, SG014 unknown timezone, SG015 reserved name, SG016 unused value,
-SG017 inconsistent layout, SG018 option not valid for the value's type.
+SG017 inconsistent layout, SG018 option not valid for the value's type, SG022 a value that can
+contain the separator, SG023 bad template, SG024 bad key list (SG019-SG021: dashboards).
 """
 from __future__ import annotations
 
@@ -16,9 +17,10 @@ import zoneinfo
 import regex as onig_like
 
 from stackgen.model.grok import BUILTIN, references
-from stackgen.model.nodes import FieldType, LogModel, Multiline, Value, Variant
-from stackgen.model.timefmt import TimeFormatError, parse_format
+from stackgen.model.nodes import FieldType, KeyList, LogModel, Multiline, Value
+from stackgen.model.timefmt import TimeFormatError, parse_format, parse_now
 from stackgen.schema.dashboards import DashboardReader
+from stackgen.schema.layout import LayoutReader
 from stackgen.schema.reader import Reader
 from stackgen.schema.yamlnodes import Node
 
@@ -26,7 +28,7 @@ NAME_RE = r"[a-z][a-z0-9_-]*"
 VALUE_RE = r"[a-z](?:[a-z0-9]|_(?!_))*"
 PATTERN_RE = r"[A-Z][A-Z0-9_]*"
 TARGET_RE = r"(?:@?[A-Za-z_][A-Za-z0-9_-]*)(?:\.[A-Za-z_][A-Za-z0-9_-]*)*"
-RESERVED_TARGETS = {"message", "tags", "event.original", "@metadata", "_id", "_index", "_source"}
+RESERVED_TARGETS = {"tags", "event.original", "@metadata", "_id", "_index", "_source"}
 
 TOP = {
     "schema_version": True, "name": True, "title": False, "index": False, "namespace": False,
@@ -39,10 +41,12 @@ MULTILINE = {"start": True, "max_lines": False}
 LAYOUT = {"separator": True, "head": True, "discriminator": False}
 VALUE = {
     "type": False, "target": False, "null_values": False, "pattern": False, "format": False,
-    "timezone": False, "true_values": False, "false_values": False, "labels": False,
-    "label_target": False, "description": False,
+    "formats": False, "timezone": False, "true_values": False, "false_values": False, "labels": False,
+    "label_target": False, "description": False, "split": False, "first": False, "ip_target": False,
+    "host_target": False, "keys": False,
 }
-VERIFY = {"volatile_fields": False}
+KEYS = {"style": False, "pair_separator": False, "value_separator": False, "map": True}
+VERIFY = {"volatile_fields": False, "now": False}
 ENCODINGS = {"utf-8", "utf8", "latin1", "iso-8859-1", "ascii"}
 
 
@@ -59,41 +63,51 @@ class SchemaReader(Reader):
             return None
         if "schema_version" in top:
             version = self.integer(top["schema_version"], "schema_version", 1)
-            if version not in (None, 1):
-                self.error(top["schema_version"], "SG003", "schema_version", "only schema_version 1 exists")
+            if version not in (None, 1, 2):
+                self.error(top["schema_version"], "SG003", "schema_version", "schema_version is 1 or 2")
         name = self.string(top["name"], "name", regex=NAME_RE) if "name" in top else None
         opt = {k: self.string(top[k], k, regex=NAME_RE) for k in ("index", "namespace") if k in top}
         title = self.string(top["title"], "title") if "title" in top else None
         patterns = self._patterns(top.get("patterns"))
         values = self._values(top.get("values"), opt.get("namespace") or name or "", patterns)
         source = self._source(top.get("source"))
-        layout = self._layout(top.get("layout"))
-        variants, default = self._variants(top, layout)
+        layouts = LayoutReader(self)
+        layout = layouts.layout(top.get("layout"))
+        variants, default = layouts.variants(top, layout)
         keep = "on_failure"
         if "keep_original" in top:
             keep = self.string(top["keep_original"], "keep_original", regex="on_failure|always",
                                what="keep_original (on_failure or always)", code="SG003") or keep
         volatile: tuple[str, ...] = ()
+        now = None
         if "verify" in top:
             verify = self.mapping(top["verify"], "verify", VERIFY) or {}
             if "volatile_fields" in verify:
                 found = self.strings(verify["volatile_fields"], "verify.volatile_fields",
                                      regex=TARGET_RE, what="field", code="SG013") or []
                 volatile = tuple(text for text, _ in found)
+            if "now" in verify:
+                now = self.string(verify["now"], "verify.now")
+                try:
+                    parse_now(now or "")
+                except ValueError as exc:
+                    self.error(verify["now"], "SG003", "verify.now", f"not an ISO 8601 time with offset: {exc}")
         if layout is not None and values is not None:
-            self._check_layout(top, layout, variants, default, values)
-        if self.problems or None in (name, source, layout, values, variants):
+            used = layouts.check(top, layout, variants, default, values, self.declared)
+            self._check_values(top, values, used)
+        if self.problems or None in (name, source, layout, values):
             return None
-        separator, head, discriminator = layout
         timestamp = top["timestamp"].text if "timestamp" in top else ""
         model = LogModel(
             name=name, title=title or name, index=opt.get("index") or name,
             paths=source[0], encoding=source[1], multiline=source[2],
-            separator=separator, head=head, discriminator=discriminator, timestamp=timestamp,
-            variants=variants, default_fields=default,
+            separator=layout.separator, head=layout.head, discriminator=layout.discriminator, timestamp=timestamp,
+            variants=tuple(variants), default_fields=default,
             values=tuple(v for v, _ in values.values()),
             patterns=tuple(sorted((k, v) for k, (v, _) in patterns.items())),
-            keep_original=keep, volatile_fields=volatile,
+            keep_original=keep, volatile_fields=volatile, head_templates=layout.templates, body=layout.body,
+            select="first_match" if layout.select == "field_count" else layout.select,
+            continuation=layout.continuation, now=now,
         )
         dashboards = DashboardReader(self, model.document_fields()).read(top.get("dashboards"))
         return None if self.problems else dataclasses.replace(model, dashboards=dashboards)
@@ -181,48 +195,6 @@ class SchemaReader(Reader):
         except re.error as exc:
             self.error(node, "SG011", path, f"invalid regular expression: {exc}")
 
-    def _layout(self, node: Node | None):
-        if node is None:
-            return None
-        lay = self.mapping(node, "layout", LAYOUT)
-        if lay is None:
-            return None
-        sep = self.string(lay["separator"], "layout.separator") if "separator" in lay else None
-        head = self.strings(lay["head"], "layout.head") if "head" in lay else None
-        disc = self.string(lay["discriminator"], "layout.discriminator") if "discriminator" in lay else None
-        if head == []:
-            self.error(lay["head"], "SG003", "layout.head", "expected at least one value name")
-        if disc is not None and head and disc not in [h for h, _ in head]:
-            self.error(lay["discriminator"], "SG017", "layout.discriminator",
-                       f"the discriminator '{disc}' must be one of the head values")
-        if sep is None or not head:
-            return None
-        return sep, tuple(h for h, _ in head), disc
-
-    def _variants(self, top: dict[str, Node], layout) -> tuple[tuple[Variant, ...] | None, tuple[str, ...]]:
-        variants: list[Variant] = []
-        node = top.get("variants")
-        if node is not None:
-            if layout is not None and layout[2] is None:
-                self.error(node, "SG017", "variants", "variants need layout.discriminator to select them")
-            if node.kind != "map":
-                self.error(node, "SG003", "variants", f"expected a mapping, found {node.type_name}")
-                return None, ()
-            for key, value in node.items:
-                fields = self._field_list(value, f"variants.{key.text}")
-                if fields is not None:
-                    variants.append(Variant(key.text, fields))
-        default: tuple[str, ...] = ()
-        if "default_variant" in top:
-            default = self._field_list(top["default_variant"], "default_variant") or ()
-        return tuple(variants), default
-
-    def _field_list(self, node: Node, path: str) -> tuple[str, ...] | None:
-        if node.kind == "scalar" and node.value is None:
-            return ()
-        found = self.strings(node, path)
-        return None if found is None else tuple(text for text, _ in found)
-
     def _values(self, node: Node | None, namespace: str, patterns) -> dict[str, tuple[Value, Node]] | None:
         if node is None:
             return None
@@ -242,7 +214,8 @@ class SchemaReader(Reader):
             if value is None:
                 continue
             out[key.text] = (value, key)
-            for target, where in ((value.target, "target"), (value.label_target, "label_target")):
+            for target, where in ((value.target, "target"), (value.label_target, "label_target"),
+                                  (value.ip_target, "ip_target"), (value.host_target, "host_target")):
                 if target is None:
                     continue
                 self._claim_target(targets, target, spec.get(where) or key, f"{path}.{where}")
@@ -295,14 +268,54 @@ class SchemaReader(Reader):
             fields["labels"] = self._labels(entries["labels"], f"{path}.labels")
             if "label_target" not in entries:
                 self.error(entries["labels"], "SG004", path, "labels need a label_target")
-        if "label_target" in entries:
-            fields["label_target"] = self.string(entries["label_target"], f"{path}.label_target",
-                                                 regex=TARGET_RE, what="document field", code="SG013")
+        for key in ("label_target", "ip_target", "host_target"):
+            if key in entries:
+                fields[key] = self.string(entries[key], f"{path}.{key}", regex=TARGET_RE, what="document field",
+                                          code="SG013")
+        for key in ("split", "first"):
+            if key in entries:
+                fields[key] = self.string(entries[key], f"{path}.{key}", regex=None if key == "split" else VALUE_RE,
+                                          what="value name")
+        if "first" in entries and "split" not in entries:
+            self.error(entries["first"], "SG018", f"{path}.first", "'first' names the first element of a list (split)")
+        if "keys" in entries:
+            fields["keys"] = self._keys(entries["keys"], f"{path}.keys")
+        if target == "message" and kind not in (FieldType.KEYWORD, FieldType.TEXT):
+            self.error(entries.get("target") or spec, "SG013", f"{path}.target", "'message' holds text: keyword or text")
         return Value(**fields)
 
+    def _keys(self, node: Node, path: str) -> KeyList | None:
+        entries = self.mapping(node, path, KEYS)
+        if entries is None:
+            return None
+        style = "pairs"
+        if "style" in entries:
+            style = self.string(entries["style"], f"{path}.style", regex="pairs|parens", what="style (pairs or parens)",
+                                code="SG024") or style
+        seps = {}
+        for key, default in (("pair_separator", " "), ("value_separator", "=")):
+            seps[key] = default
+            if key in entries:
+                seps[key] = self.string(entries[key], f"{path}.{key}") or default
+        if style == "parens" and "pair_separator" in entries:
+            self.error(entries["pair_separator"], "SG024", f"{path}.pair_separator", "parens lists have no pair separator")
+        mapped = []
+        if "map" in entries:
+            if entries["map"].kind != "map" or not entries["map"].items:
+                self.error(entries["map"], "SG024", f"{path}.map", "expected a mapping of KEY: value_name")
+            else:
+                for key, ref in entries["map"].items:
+                    name = self.string(ref, f"{path}.map.{key.text}", regex=VALUE_RE, what="value name")
+                    if name:
+                        mapped.append((key.text, name))
+        return KeyList(style, tuple(mapped), seps["pair_separator"], seps["value_separator"])
+
     def _typed_options(self, kind: FieldType, entries: dict[str, Node], path: str, fields: dict, patterns) -> None:
+        text_like = kind in (FieldType.KEYWORD, FieldType.TEXT)
         rules = {
-            "format": kind is FieldType.DATE, "timezone": kind is FieldType.DATE,
+            "format": kind is FieldType.DATE, "formats": kind is FieldType.DATE, "timezone": kind is FieldType.DATE,
+            "split": kind is FieldType.KEYWORD, "ip_target": kind is FieldType.KEYWORD,
+            "host_target": kind is FieldType.KEYWORD, "keys": text_like,
             "true_values": kind is FieldType.BOOLEAN, "false_values": kind is FieldType.BOOLEAN,
             "pattern": kind in (FieldType.KEYWORD, FieldType.TEXT),
         }
@@ -310,17 +323,24 @@ class SchemaReader(Reader):
             if key in entries and not allowed:
                 self.error(entries[key], "SG018", f"{path}.{key}", f"'{key}' does not apply to type {kind.value}")
         if kind is FieldType.DATE:
-            for key in ("format", "timezone"):
-                if key not in entries:
-                    self.error(entries.get("type") or next(iter(entries.values())), "SG004", path,
-                               f"a date value needs '{key}'")
+            if "timezone" not in entries:
+                self.error(entries.get("type") or next(iter(entries.values())), "SG004", path,
+                           "a date value needs 'timezone'")
+            if ("format" in entries) == ("formats" in entries):
+                self.error(entries.get("type") or next(iter(entries.values())), "SG004", path,
+                           "a date value needs 'format' or 'formats' (one of them)")
+            found = []
             if "format" in entries:
-                fmt = self.string(entries["format"], f"{path}.format")
+                found = [(self.string(entries["format"], f"{path}.format"), entries["format"], f"{path}.format")]
+            elif "formats" in entries:
+                found = [(t, n, f"{path}.formats[{i}]")
+                         for i, (t, n) in enumerate(self.strings(entries["formats"], f"{path}.formats") or [])]
+            for fmt, fnode, fpath in found:
                 try:
                     parse_format(fmt or "")
-                    fields["date_formats"] = (fmt,)
                 except TimeFormatError as exc:
-                    self.error(entries["format"], "SG008", f"{path}.format", f"bad timestamp format: {exc}")
+                    self.error(fnode, "SG008", fpath, f"bad timestamp format: {exc}")
+            fields["date_formats"] = tuple(f for f, _, _ in found if f)
             if "timezone" in entries:
                 tz = self.string(entries["timezone"], f"{path}.timezone")
                 try:
@@ -353,33 +373,16 @@ class SchemaReader(Reader):
 
     # -- cross-references -------------------------------------------------------------------
 
-    def _check_layout(self, top, layout, variants, default, values) -> None:
-        separator, head, discriminator = layout
-        used: set[str] = set()
-        head_node = top["layout"].get("head")
-
-        def check_list(names, node: Node, path: str, base: tuple[str, ...]) -> None:
-            items = node.children if node is not None and node.kind == "seq" else []
-            seen = set(base)
-            for i, name in enumerate(names):
-                where = items[i] if i < len(items) else node
-                if name not in values and name in self.declared:
-                    pass  # its own definition is already reported
-                elif name not in values:
-                    close = [n for n in values if n.startswith(name[:3])][:1]
-                    hint = f"; did you mean '{close[0]}'?" if close else ""
-                    self.error(where, "SG010", f"{path}[{i}]", f"undefined value '{name}'{hint}")
-                elif name in seen:
-                    self.error(where, "SG006", f"{path}[{i}]", f"'{name}' appears twice in this record layout")
-                seen.add(name)
-                used.add(name)
-
-        check_list(head, head_node, "layout.head", ())
-        variant_nodes = {k.text: v for k, v in top["variants"].items} if "variants" in top else {}
-        for variant in variants or ():
-            check_list(variant.fields, variant_nodes.get(variant.key), f"variants.{variant.key}", head)
-        if "default_variant" in top:
-            check_list(default, top["default_variant"], "default_variant", head)
+    def _check_values(self, top, values, used: set[str]) -> None:
+        """The timestamp, references between values, and values no layout uses."""
+        for value, node in values.values():
+            refs = [(value.first, f"values.{value.name}.first")] if value.first else []
+            refs += [(ref, f"values.{value.name}.keys.map.{key}") for key, ref in (value.keys.keys if value.keys else ())]
+            for ref, path in refs:
+                if ref not in values:
+                    self.error(node, "SG010", path, f"undefined value '{ref}'")
+                else:
+                    used.add(ref)
         ts_node = top.get("timestamp")
         ts = self.string(ts_node, "timestamp") if ts_node is not None else None
         if ts is not None and not (ts in self.declared and ts not in values):
@@ -392,8 +395,3 @@ class SchemaReader(Reader):
         for name, (value, key) in values.items():
             if name not in used:
                 self.error(key, "SG016", f"values.{name}", f"value '{name}' is declared but no layout uses it")
-        if discriminator and discriminator in values and values[discriminator][0].type is not FieldType.KEYWORD:
-            self.error(values[discriminator][1], "SG017", f"values.{discriminator}", "the discriminator must be a keyword")
-        if separator.strip() == "":
-            self.error(top["layout"].get("separator"), "SG003", "layout.separator",
-                       "the separator needs a visible character")

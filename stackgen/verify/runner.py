@@ -3,23 +3,15 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Protocol
 
-from stackgen.engines.framing import Record, frame
+from stackgen.engines import Engine
+from stackgen.engines.framing import frame
 from stackgen.model.nodes import TAG_GROK, LogModel
 from stackgen.verify.cases import Case, discover, golden_text
 from stackgen.verify.compare import check_fields, diff_documents, lookup, normalize
 from stackgen.verify.report import CaseResult, Report
 
 DEFAULT_VARIANT = "*"
-
-
-class Engine(Protocol):
-    """Anything that turns records into documents, one per record, in order."""
-
-    name: str
-
-    def documents(self, records: list[Record]) -> list[dict]: ...
 
 
 def variants_seen(model: LogModel, documents: list[dict]) -> set[str]:
@@ -41,15 +33,12 @@ def variants_seen(model: LogModel, documents: list[dict]) -> set[str]:
 def _run_case(model: LogModel, engine: Engine, case: Case, generate: bool, report: Report) -> list[dict]:
     started = time.monotonic()
     records = frame(model, case.log.read_bytes(), str(case.log))
-    if hasattr(engine, "file_documents"):  # engines that ship whole files (the compose stack)
-        produced = engine.file_documents(case.log, records)
-    else:
-        produced = engine.documents(records)
+    produced = engine.documents(records)
     got = [normalize(model, doc) for doc in produced]
     elapsed = time.monotonic() - started
     problems = [f"document {i} (line {records[i].line}): {p}" for i, doc in enumerate(got)
                 for p in check_fields(model, doc)]
-    problems += [f"index: {p}" for p in getattr(engine, "index_problems", [])]
+    problems += [f"index: {p}" for p in engine.problems]
     if len(got) != len(records):
         problems.insert(0, f"{len(records)} records in, {len(got)} documents out")
     if problems:
