@@ -214,6 +214,8 @@ class Expressions:
         out = []
         for i, item in enumerate(items):
             after = _first_chars(items[i + 1:], follow)
+            if isinstance(item, Slot) and self.values[item.name].type is FieldType.TEXT:
+                after = _first_chars(tuple(x for x in items[i + 1:] if not isinstance(x, Space)), follow)
             if isinstance(item, Lit):
                 out.append(escape(item.text))
             elif isinstance(item, Space):
@@ -230,6 +232,7 @@ class Expressions:
         return "".join(out)
 
     def _slot_class(self, slot: Slot, follow: frozenset, quoted: bool) -> str:
+        """Keyword slots are one word up to what follows; text slots run to the next literal."""
         if quoted:
             return '(?:[^"\\\\]|\\\\[\\s\\S])+'
         if follow == {_END}:

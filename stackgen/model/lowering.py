@@ -139,6 +139,8 @@ class _Lowering:
             self.steps.append(Move(tag, grok.ip_capture(value.name), value.ip_target))
         if value.host_target:
             self.steps.append(Move(tag, grok.host_capture(value.name), value.host_target))
+        if value.target is None:
+            return
         if value.type in (FieldType.INTEGER, FieldType.LONG):
             self.steps.append(Convert(tag, source, value.target, "long"))
         elif value.type in (FieldType.FLOAT, FieldType.DOUBLE):

@@ -43,7 +43,7 @@ class Value:
 
     name: str
     type: FieldType
-    target: str
+    target: str | None  # None: parsed only (its keys or list element land elsewhere)
     null_values: tuple[str, ...] = ()
     pattern: str | None = None  # name of a schema pattern restricting the raw text
     date_formats: tuple[str, ...] = ()  # tried in order

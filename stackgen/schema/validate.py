@@ -27,6 +27,7 @@ from stackgen.schema.yamlnodes import Node
 NAME_RE = r"[a-z][a-z0-9_-]*"
 VALUE_RE = r"[a-z](?:[a-z0-9]|_(?!_))*"
 PATTERN_RE = r"[A-Z][A-Z0-9_]*"
+NAMESPACE_RE = r"[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*"
 TARGET_RE = r"(?:@?[A-Za-z_][A-Za-z0-9_-]*)(?:\.[A-Za-z_][A-Za-z0-9_-]*)*"
 RESERVED_TARGETS = {"tags", "event.original", "@metadata", "_id", "_index", "_source"}
 
@@ -66,7 +67,8 @@ class SchemaReader(Reader):
             if version not in (None, 1, 2):
                 self.error(top["schema_version"], "SG003", "schema_version", "schema_version is 1 or 2")
         name = self.string(top["name"], "name", regex=NAME_RE) if "name" in top else None
-        opt = {k: self.string(top[k], k, regex=NAME_RE) for k in ("index", "namespace") if k in top}
+        opt = {k: self.string(top[k], k, regex=NAME_RE if k == "index" else NAMESPACE_RE) for k in ("index", "namespace")
+               if k in top}
         title = self.string(top["title"], "title") if "title" in top else None
         patterns = self._patterns(top.get("patterns"))
         values = self._values(top.get("values"), opt.get("namespace") or name or "", patterns)
@@ -202,7 +204,7 @@ class SchemaReader(Reader):
             self.error(node, "SG003", "values", f"expected a mapping, found {node.type_name}")
             return None
         out: dict[str, tuple[Value, Node]] = {}
-        targets: dict[str, tuple[str, Node]] = {}
+        targets: dict[str, tuple[str, FieldType]] = {}
         for key, spec in node.items:
             path = f"values.{key.text}"
             self.declared.add(key.text)
@@ -218,22 +220,26 @@ class SchemaReader(Reader):
                                   (value.ip_target, "ip_target"), (value.host_target, "host_target")):
                 if target is None:
                     continue
-                self._claim_target(targets, target, spec.get(where) or key, f"{path}.{where}")
+                kind = {"ip_target": FieldType.IP, "label_target": FieldType.KEYWORD,
+                        "host_target": FieldType.KEYWORD}.get(where, value.type)
+                self._claim_target(targets, target, kind, spec.get(where) or key, f"{path}.{where}")
         return out
 
-    def _claim_target(self, targets: dict[str, tuple[str, Node]], target: str, node: Node, path: str) -> None:
+    def _claim_target(self, targets: dict, target: str, kind: FieldType, node: Node, path: str) -> None:
+        """A document field is written by values of one type (several may share it, e.g. per variant)."""
         if target in RESERVED_TARGETS or target.startswith("@metadata") or target.startswith("sg_"):
             self.error(node, "SG015", path, f"'{target}' is reserved (stackgen writes it itself)")
             return
-        for other, (other_path, _) in targets.items():
-            if other == target:
-                self.error(node, "SG013", path, f"target '{target}' is already used by {other_path}")
+        for other, (other_path, other_kind) in targets.items():
+            if other == target and other_kind is not kind:
+                self.error(node, "SG013", path, f"target '{target}' is already used by {other_path} "
+                                                f"with type {other_kind.value}")
                 return
             if other.startswith(target + ".") or target.startswith(other + "."):
                 self.error(node, "SG013", path,
                            f"target '{target}' conflicts with '{other}' ({other_path}): one would be an object")
                 return
-        targets[target] = (path, node)
+        targets.setdefault(target, (path, kind))
 
     def _value(self, name: str, spec: Node, path: str, namespace: str, patterns) -> Value | None:
         if spec.kind == "scalar" and spec.value is None:
@@ -251,8 +257,12 @@ class SchemaReader(Reader):
                 self.error(entries["type"], "SG007", f"{path}.type", f"unknown field type '{text}' (one of: {choices})")
                 return None
         fields: dict[str, object] = {"name": name, "type": kind}
-        target = f"{namespace}.{name}"
-        if "target" in entries:
+        target: str | None = f"{namespace}.{name}"
+        if "target" in entries and entries["target"].kind == "scalar" and entries["target"].value is None:
+            target = None  # parsed only: its keys or first element land elsewhere
+            if kind not in (FieldType.KEYWORD, FieldType.TEXT) or entries.get("labels") is not None:
+                self.error(entries["target"], "SG013", f"{path}.target", "only keyword or text values can be parse-only")
+        elif "target" in entries:
             target = self.string(entries["target"], f"{path}.target", regex=TARGET_RE,
                                  what="document field", code="SG013") or target
         fields["target"] = target
