@@ -227,8 +227,9 @@ class Expressions:
                 nxt = items[i + 1] if i + 1 < len(items) else None
                 quoted = isinstance(before, Lit) and before.text.endswith('"') and \
                     isinstance(nxt, Lit) and nxt.text.startswith('"')
+                # a quoted slot may be empty ("" is an absent value); any other slot must match
                 out.append(self.value(self.values[item.name], self._slot_class(item, after, quoted),
-                                      dates_caught=False, optional=False))
+                                      dates_caught=False, optional=quoted))
         return "".join(out)
 
     def _slot_class(self, slot: Slot, follow: frozenset, quoted: bool) -> str:

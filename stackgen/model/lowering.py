@@ -114,7 +114,9 @@ class _Lowering:
             patterns = [self._variant_pattern(v) for v in members]
             self.grok(tag, body, patterns, cond)
         if self.model.default_fields is not None:
-            self.steps.append(Tag("variant:*", TAG_GROK, unmatched))
+            # delimited: a record must fit some variant; pattern layouts: a body must (none is fine)
+            has_body = None if self.model.delimited else Exists(body)
+            self.steps.append(Tag("variant:*", TAG_GROK, all_of(has_body, unmatched)))
 
     def _variant_pattern(self, variant: Variant) -> str:
         if variant.template:

@@ -79,13 +79,14 @@ _JSON_TYPES = {
 def check_fields(model: LogModel, doc: dict) -> list[str]:
     """Problems with a document against the model: undeclared fields and wrong JSON types."""
     declared = model.document_fields()
+    arrays = {"tags", *(v.target for v in model.values if v.split)}
     problems = []
     for path, value in _walk(doc):
         kind = declared.get(path)
         if kind is None:
             problems.append(f"field {path!r} is not declared by the schema")
             continue
-        items = value if isinstance(value, list) and path == "tags" else [value]
+        items = value if isinstance(value, list) and path in arrays else [value]
         for item in items:
             ok = isinstance(item, _JSON_TYPES[kind]) and not (isinstance(item, bool) and kind is not FieldType.BOOLEAN)
             if not ok:
