@@ -81,6 +81,9 @@ class LocalEngine:
         elif isinstance(step, S.Move):
             if ctx.get(step.source) is not None:
                 put(ctx, step.target, ctx.pop(step.source))
+        elif isinstance(step, S.Copy):
+            if ctx.get(step.source) is not None:
+                put(ctx, step.target, ctx[step.source])
         elif isinstance(step, S.Convert):
             raw = ctx.get(step.source)
             if raw is not None:

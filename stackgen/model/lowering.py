@@ -13,7 +13,7 @@ from functools import lru_cache
 from stackgen.model import grok
 from stackgen.model.grok import Expressions
 from stackgen.model.nodes import FAILURE_TAGS, FieldType, LogModel, TAG_DATE, TAG_GROK, TAG_VALUE, Value, Variant
-from stackgen.model.steps import (AnyOf, Convert, Date, Equals, Exists, Grok, KeepOriginal, Move, NOW_FIELD,
+from stackgen.model.steps import (AnyOf, Convert, Copy, Date, Equals, Exists, Grok, KeepOriginal, Move, NOW_FIELD,
                                   Not, Plan, Remove, Set, Split, Tag, Tagged, all_of)
 from stackgen.model.timefmt import parse_format
 
@@ -137,6 +137,8 @@ class _Lowering:
             self.steps.append(Set(f"label:{value.name}", value.label_target, label, Equals(source, (key,))))
         if value.split:
             self.steps.append(Split(tag, source, value.split))
+        for extra in value.also:
+            self.steps.append(Copy(tag, source, extra))
         if value.ip_target:
             self.steps.append(Move(tag, grok.ip_capture(value.name), value.ip_target))
         if value.host_target:

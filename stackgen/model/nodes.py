@@ -57,6 +57,7 @@ class Value:
     first: str | None = None  # a list: the value its first element also gives
     ip_target: str | None = None  # also here when the raw text is an IP address
     host_target: str | None = None  # also here when it is not
+    also: tuple[str, ...] = ()  # more document fields that get the same text
     keys: KeyList | None = None  # KEY=value pairs inside the text, each to a value
 
     @property
@@ -262,6 +263,8 @@ class LogModel:
                 out[value.ip_target] = FieldType.IP
             if value.host_target:
                 out[value.host_target] = FieldType.KEYWORD
+            for extra in value.also:
+                out[extra] = value.type
         return dict(sorted(out.items()))
 
     @property

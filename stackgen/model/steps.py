@@ -98,6 +98,15 @@ class Move:
 
 
 @dataclass(frozen=True)
+class Copy:
+    """Copy a temporary field's text to a document field (nothing when it is absent)."""
+
+    tag: str
+    source: str
+    target: str
+
+
+@dataclass(frozen=True)
 class Convert:
     """Text the pattern already validated to a number: `long` or `double`, moved to `target`."""
 

@@ -44,7 +44,7 @@ VALUE = {
     "type": False, "target": False, "null_values": False, "pattern": False, "format": False,
     "formats": False, "timezone": False, "true_values": False, "false_values": False, "labels": False,
     "label_target": False, "description": False, "split": False, "first": False, "ip_target": False,
-    "host_target": False, "keys": False,
+    "host_target": False, "keys": False, "also": False,
 }
 KEYS = {"style": False, "pair_separator": False, "value_separator": False, "map": True}
 VERIFY = {"volatile_fields": False, "now": False}
@@ -217,7 +217,8 @@ class SchemaReader(Reader):
                 continue
             out[key.text] = (value, key)
             for target, where in ((value.target, "target"), (value.label_target, "label_target"),
-                                  (value.ip_target, "ip_target"), (value.host_target, "host_target")):
+                                  (value.ip_target, "ip_target"), (value.host_target, "host_target"),
+                                  *((extra, "also") for extra in value.also)):
                 if target is None:
                     continue
                 kind = {"ip_target": FieldType.IP, "label_target": FieldType.KEYWORD,
@@ -282,6 +283,9 @@ class SchemaReader(Reader):
             if key in entries:
                 fields[key] = self.string(entries[key], f"{path}.{key}", regex=TARGET_RE, what="document field",
                                           code="SG013")
+        if "also" in entries:
+            found = self.strings(entries["also"], f"{path}.also", regex=TARGET_RE, what="document field", code="SG013")
+            fields["also"] = tuple(t for t, _ in found or ())
         for key in ("split", "first"):
             if key in entries:
                 fields[key] = self.string(entries[key], f"{path}.{key}", regex=None if key == "split" else VALUE_RE,
@@ -325,7 +329,7 @@ class SchemaReader(Reader):
         rules = {
             "format": kind is FieldType.DATE, "formats": kind is FieldType.DATE, "timezone": kind is FieldType.DATE,
             "split": kind is FieldType.KEYWORD, "ip_target": kind is FieldType.KEYWORD,
-            "host_target": kind is FieldType.KEYWORD, "keys": text_like,
+            "host_target": kind is FieldType.KEYWORD, "keys": text_like, "also": text_like,
             "true_values": kind is FieldType.BOOLEAN, "false_values": kind is FieldType.BOOLEAN,
             "pattern": kind in (FieldType.KEYWORD, FieldType.TEXT),
         }

@@ -109,6 +109,8 @@ class _Printer:
             self.emit(step, body)
         elif isinstance(step, S.Move):
             self.emit(step, [f"mutate {{ rename => {{ {self.f(step.source)} => {self.f(step.target)} }} }}"])
+        elif isinstance(step, S.Copy):
+            self.lines.append(f"mutate {{ copy => {{ {self.f(step.source)} => {self.f(step.target)} }} }}")
         elif isinstance(step, S.Convert):
             self.lines += [f"if {logstash_field(step.source)} {{", "  mutate {",
                            f"    rename => {{ {self.f(step.source)} => {self.f(step.target)} }}",
