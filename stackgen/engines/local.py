@@ -61,6 +61,15 @@ class LocalEngine:
             self._step(step, ctx, None)
         return ctx
 
+    def variant(self, text: str) -> str | None:
+        """The first-match variant a record took, `*` for none (None when selection is by discriminator)."""
+        if self.model.select != "first_match" and self.model.delimited:
+            return None
+        ctx: dict = {RAW: text, "sg__variant": "*"}
+        for step in self.plan.steps:
+            self._step(step, ctx, None)
+        return ctx["sg__variant"]
+
     def grok_steps(self, text: str) -> list[tuple[str, str, dict | None]]:
         """Each grok pattern this record is tried with: (pattern, input, captures or None)."""
         trace: list = []
@@ -78,6 +87,8 @@ class LocalEngine:
             self._grok(step, ctx, trace)
         elif isinstance(step, S.Set):
             put(ctx, step.field, step.value)
+            if step.tag.startswith("variant:") and "sg__variant" in ctx:
+                ctx["sg__variant"] = step.tag.split(":", 1)[1]
         elif isinstance(step, S.Move):
             if ctx.get(step.source) is not None:
                 put(ctx, step.target, ctx.pop(step.source))
@@ -116,6 +127,8 @@ class LocalEngine:
                 trace.append((pattern, text, caps))
             if caps is not None:
                 ctx.update(caps)
+                if step.variants and "sg__variant" in ctx:
+                    ctx["sg__variant"] = step.variants[step.patterns.index(pattern)]
                 return
         if step.fail_tag:
             add_tag(ctx, step.fail_tag)

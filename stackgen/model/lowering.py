@@ -33,12 +33,14 @@ class _Lowering:
         self.expr = Expressions(self.values, model.patterns)
         self.steps: list = []
 
-    def grok(self, tag: str, field: str, patterns: list[str], when=None, fail_tag: str | None = None) -> None:
+    def grok(self, tag: str, field: str, patterns: list[str], when=None, fail_tag: str | None = None,
+             variants: tuple[str, ...] = ()) -> None:
         defs: dict[str, str] = {}
         for pattern in patterns:
             defs.update(self.expr.definitions_for(pattern))
         cond = None if field == RAW else Exists(field)
-        self.steps.append(Grok(tag, field, tuple(patterns), tuple(sorted(defs.items())), all_of(cond, when), fail_tag))
+        self.steps.append(Grok(tag, field, tuple(patterns), tuple(sorted(defs.items())), all_of(cond, when), fail_tag,
+                               variants))
 
     def plan(self) -> Plan:
         model = self.model
@@ -112,7 +114,7 @@ class _Lowering:
                 self.steps.append(Set(tag, grok.MATCHED, "true", all_of(Not(Exists(body)), cond)))
                 continue
             patterns = [self._variant_pattern(v) for v in members]
-            self.grok(tag, body, patterns, cond)
+            self.grok(tag, body, patterns, cond, variants=tuple(v.key for v in members))
         if self.model.default_fields is not None:
             # delimited: a record must fit some variant; pattern layouts: a body must (none is fine)
             has_body = None if self.model.delimited else Exists(body)

@@ -35,6 +35,8 @@ TAG_DATE = "_dateparsefailure"
 TAG_VALUE = "_valueparsefailure"
 FAILURE_TAGS = (TAG_GROK, TAG_DATE, TAG_VALUE)
 ORIGINAL_FIELD = "event.original"
+# Keyword values longer than this are kept in _source but not indexed (Elasticsearch's ignore_above).
+KEYWORD_IGNORE_ABOVE = 1024
 
 
 @dataclass(frozen=True)

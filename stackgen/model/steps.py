@@ -75,6 +75,7 @@ class Grok:
     definitions: tuple[tuple[str, str], ...]
     when: object | None = None
     fail_tag: str | None = None
+    variants: tuple[str, ...] = ()  # first-match variants: the variant each pattern implements
 
 
 @dataclass(frozen=True)

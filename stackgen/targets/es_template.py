@@ -1,13 +1,13 @@
 """Stage 3: the Elasticsearch composable index template with an explicit mapping per field."""
 from __future__ import annotations
 
-from stackgen.model.nodes import FieldType, LogModel, ORIGINAL_FIELD
+from stackgen.model.nodes import FieldType, KEYWORD_IGNORE_ABOVE, LogModel, ORIGINAL_FIELD
 from stackgen.targets.base import Artifact, to_json
 
 NAME = "es_template"
 PATH = "elasticsearch/index-template.json"
 _MAPPING = {
-    FieldType.KEYWORD: {"type": "keyword", "ignore_above": 1024},
+    FieldType.KEYWORD: {"type": "keyword", "ignore_above": KEYWORD_IGNORE_ABOVE},
     FieldType.TEXT: {"type": "text"},
     FieldType.INTEGER: {"type": "integer"},
     FieldType.LONG: {"type": "long"},

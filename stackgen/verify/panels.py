@@ -8,10 +8,11 @@ from documents in plain Python, so a test can hold the real answer against what 
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from collections import defaultdict
 from zoneinfo import ZoneInfo
 
-from stackgen.model.nodes import Bucket, LogModel, Panel
+from stackgen.model.nodes import Bucket, FieldType, KEYWORD_IGNORE_ABOVE, LogModel, Panel
 from stackgen.verify.compare import lookup
 
 _ES_METRIC = {"sum": "sum", "avg": "avg", "min": "min", "max": "max", "unique_count": "cardinality"}
@@ -82,12 +83,23 @@ def _key(doc: dict, bucket: Bucket, zone: str):
         return None
     if bucket.is_time:
         return _bucket_start(raw, bucket.interval, zone)
+    if isinstance(raw, str) and len(raw) > KEYWORD_IGNORE_ABOVE:
+        return None  # not indexed (ignore_above): no terms bucket has it
     return str(raw).lower() if isinstance(raw, bool) else str(raw)
+
+
+def _ip_order(text: str) -> bytes:
+    """Elasticsearch orders ip terms by their 16-byte form (IPv4 as IPv4-mapped IPv6)."""
+    address = ipaddress.ip_address(text)
+    if address.version == 4:
+        address = ipaddress.IPv6Address(b"\0" * 10 + b"\xff\xff" + address.packed)
+    return address.packed
 
 
 def evaluate(model: LogModel, panel: Panel, documents: list[dict]) -> list[tuple]:
     """The rows the panel shows for these documents, computed without Elasticsearch."""
     zone = timezone(model)
+    types = model.document_fields()
     selected = [d for d in documents
                 if all(str(lookup(d, field)) in values for field, values in panel.filter)]
 
@@ -114,7 +126,8 @@ def evaluate(model: LogModel, panel: Panel, documents: list[dict]) -> list[tuple
         if bucket.is_time:
             ordered = sorted(groups)
         else:
-            ordered = sorted(groups, key=lambda k: (-(measure(groups[k]) or 0), k))[:bucket.size]
+            tie = _ip_order if types.get(bucket.field) is FieldType.IP else (lambda k: k)
+            ordered = sorted(groups, key=lambda k: (-(measure(groups[k]) or 0), tie(k)))[:bucket.size]
         out = []
         for key in ordered:
             out += walk(groups[key], depth + 1, (*keys, key))

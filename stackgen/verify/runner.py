@@ -5,7 +5,8 @@ import time
 from pathlib import Path
 
 from stackgen.engines import Engine
-from stackgen.engines.framing import frame
+from stackgen.engines.framing import Record, frame
+from stackgen.engines.local import LocalEngine
 from stackgen.model.nodes import TAG_GROK, LogModel
 from stackgen.verify.cases import Case, discover, golden_text
 from stackgen.verify.compare import check_fields, diff_documents, lookup, normalize
@@ -14,8 +15,12 @@ from stackgen.verify.report import CaseResult, Report
 DEFAULT_VARIANT = "*"
 
 
-def variants_seen(model: LogModel, documents: list[dict]) -> set[str]:
-    """Variants that parsed without a structure failure in these documents."""
+def variants_seen(model: LogModel, records: list[Record], documents: list[dict]) -> set[str]:
+    """Variants that parsed without a structure failure in these records (`*`: the default)."""
+    if model.select == "first_match" or not model.delimited:
+        # which variant matched is not in the document: the step interpreter tells (local = engines)
+        local = LocalEngine(model)
+        return {local.variant(record.text) for record in records}
     if not model.discriminator:
         return set()
     target = model.value(model.discriminator).target
@@ -30,7 +35,15 @@ def variants_seen(model: LogModel, documents: list[dict]) -> set[str]:
     return seen
 
 
-def _run_case(model: LogModel, engine: Engine, case: Case, generate: bool, report: Report) -> list[dict]:
+def wanted_variants(model: LogModel) -> list[str]:
+    """Every variant a sample must exercise; `*` too where other records are accepted."""
+    if model.select == "first_match" or not model.delimited:
+        keep = model.default_fields is None and model.variants
+        return [*model.variant_keys, *([DEFAULT_VARIANT] if keep else [])]
+    return [*model.variant_keys, DEFAULT_VARIANT] if model.discriminator else []
+
+
+def _run_case(model: LogModel, engine: Engine, case: Case, generate: bool, report: Report) -> tuple[list, list]:
     started = time.monotonic()
     records = frame(model, case.log.read_bytes(), str(case.log))
     produced = engine.documents(records)
@@ -44,23 +57,23 @@ def _run_case(model: LogModel, engine: Engine, case: Case, generate: bool, repor
     if problems:
         report.cases.append(CaseResult(case.name, "failed", len(records), "documents or index break the schema",
                                        "\n".join(problems), elapsed))
-        return got
+        return records, got
     if generate:
         case.golden.write_text(golden_text(got), encoding="utf-8")
         report.written.append(str(case.golden))
         report.cases.append(CaseResult(case.name, "passed", len(records), "golden written", seconds=elapsed))
-        return got
+        return records, got
     want = case.expected()
     if want is None:
         report.cases.append(CaseResult(case.name, "failed", len(records),
                                        f"no golden file {case.golden.name}; run with --generate and review it",
                                        seconds=elapsed))
-        return got
+        return records, got
     diff = diff_documents([normalize(model, d) for d in want], got, case.name)
     status = "failed" if diff else "passed"
     message = "documents differ from the golden file" if diff else ""
     report.cases.append(CaseResult(case.name, status, len(records), message, diff, elapsed))
-    return got
+    return records, got
 
 
 def verify(model: LogModel, samples: Path, engine: Engine, generate: bool = False,
@@ -68,11 +81,15 @@ def verify(model: LogModel, samples: Path, engine: Engine, generate: bool = Fals
     """Run every sample case through the engine and compare with (or write) its golden file."""
     report = Report(engine.name)
     documents: list[dict] = []
+    records: list[Record] = []
     for case in discover(samples):
-        documents += _run_case(model, engine, case, generate, report)
-    if require_coverage and model.discriminator:
-        wanted = [*model.variant_keys, DEFAULT_VARIANT]
-        missing = [key for key in wanted if key not in variants_seen(model, documents)]
+        case_records, case_documents = _run_case(model, engine, case, generate, report)
+        records += case_records
+        documents += case_documents
+    wanted = wanted_variants(model)
+    if require_coverage and wanted:
+        seen = variants_seen(model, records, documents)
+        missing = [key for key in wanted if key not in seen]
         if missing:
             report.cases.append(CaseResult(
                 "coverage", "failed", 0, f"{len(missing)} of {len(wanted)} variants have no parsed sample record",
