@@ -86,8 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_validate(args) -> ExitCode:
+    from stackgen.verify.samplecheck import sample_warnings
+
     model = stackgen.load_schema(args.schema)
     print(f"{args.schema}: ok ({len(model.variants)} variants, {len(model.values)} values)")
+    for warning in sample_warnings(model, args.schema.parent):
+        print(f"stackgen: warning: {warning}", file=sys.stderr)
     return ExitCode.OK
 
 

@@ -59,6 +59,49 @@ CASES = [
     ("option-for-other-type", bad("n: {type: long}", "n: {type: long, timezone: UTC}"), [("SG018", 13, 29)]),
     ("multiline-lookahead", bad("  paths: [/var/log/demo.log]", "  paths: [/var/log/demo.log]\n  multiline: {start: '^(?=x)'}"),
      [("SG011", 5, 22)]),
+    ("separator-in-a-value", bad("separator: ' | '", "separator: ': '"), [("SG022", 11, 3)]),
+]
+
+PATTERN = """\
+schema_version: 2
+name: demo
+source:
+  paths: [/var/log/demo.log]
+layout:
+  pattern: '{ts} {host} {program}{?[{pid}]}: {message}'
+  body: message
+variants:
+  login:
+    when: {program: sshd}
+    pattern: 'Accepted {method} for {user}'
+timestamp: ts
+values:
+  ts: {type: date, format: MMM d HH:mm:ss, timezone: UTC, target: '@timestamp'}
+  host: {}
+  program: {}
+  pid: {type: long}
+  message: {type: text, target: message}
+  method: {}
+  user: {target: user.name}
+"""
+
+
+def pbad(old: str, new: str) -> str:
+    assert old in PATTERN, old
+    return PATTERN.replace(old, new, 1)
+
+
+CASES += [
+    ("template-unclosed-optional", pbad("{?[{pid}]}", "{?[{pid}]"), [("SG023", 6, 12)]),
+    ("template-adjacent-slots", pbad("{program}{?[{pid}]}", "{program}{pid}"), [("SG023", 6, 12)]),
+    ("template-undefined-slot", pbad("for {user}'", "for {usr}'"), [("SG010", 11, 14), ("SG016", 20, 3)]),
+    ("when-not-a-head-value", pbad("when: {program: sshd}", "when: {method: sshd}"), [("SG010", 10, 5)]),
+    ("body-not-a-slot", pbad("  body: message", "  body: method"), [("SG010", 7, 9)]),
+    ("pattern-and-separator", pbad("  body: message", "  body: message\n  separator: ' '"), [("SG017", 6, 3)]),
+    ("keys-without-map", pbad("  method: {}", "  method: {keys: {style: parens}}"), [("SG004", 19, 18)]),
+    ("keys-bad-style", pbad("  method: {}", "  method: {keys: {style: curly, map: {A: user}}}"), [("SG024", 19, 26)]),
+    ("two-date-spellings", pbad("format: MMM d HH:mm:ss,", "format: MMM d HH:mm:ss, formats: [ISO8601],"),
+     [("SG004", 14, 14)]),
 ]
 
 
@@ -72,9 +115,24 @@ def test_every_problem_is_reported_with_position_and_code(text, expected):
         assert str(diagnostic).startswith(f"demo.yaml:{diagnostic.line}:{diagnostic.col}: {diagnostic.code}")
 
 
-def test_the_good_schema_is_good():
+def test_the_good_schemas_are_good():
     model = parse_schema(GOOD, "demo.yaml")
     assert model.variant_keys == ("count",)
+    model = parse_schema(PATTERN, "demo.yaml")
+    assert model.variant_keys == ("login",) and model.body == "message"
+
+
+def test_validate_warns_when_the_samples_beside_the_schema_never_fit(tmp_path, capsys):
+    (tmp_path / "schema.yaml").write_text(PATTERN, encoding="utf-8")
+    (tmp_path / "a.log").write_text("2024-01-01 00:00:00 | host | sshd | hello\n", encoding="utf-8")
+    assert main(["validate", str(tmp_path / "schema.yaml")]) == 0
+    err = capsys.readouterr().err
+    assert "W001: none of its 1 records fits the layout" in err
+    assert "W002 at variants.login: no sample record takes this variant" in err
+    (tmp_path / "a.log").write_text("Feb  3 10:00:00 web01 sshd[12]: Accepted password for alice\n"
+                                    "Feb  3 10:00:01 web01 cron[13]: something else\n", encoding="utf-8")
+    assert main(["validate", str(tmp_path / "schema.yaml")]) == 0
+    assert "warning" not in capsys.readouterr().err
 
 
 def test_many_problems_are_listed_together_and_nothing_is_written(tmp_path, capsys):

@@ -215,6 +215,8 @@ class LayoutReader:
         patterned = layout is not None and layout.separator is None
         for key, spec in node.items if node is not None else ():
             path = f"variants.{key.text}"
+            if layout is None:
+                continue  # the layout's own problems are reported; its variants cannot be judged
             if spec.kind == "map":
                 variants.append(self._variant(key.text, spec, path, patterned))
             elif patterned:
