@@ -51,6 +51,7 @@ BUILTIN: dict[str, str] = {
     "SG_IPV4": _IPV4,
     "SG_IPV6": _IPV6,
     "SG_IP": "(?:%{SG_IPV6}|%{SG_IPV4})",
+    "SG_HOSTNAME": "[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?)*",
 }
 _TYPE_PATTERN = {
     FieldType.INTEGER: "SG_INTEGER",
@@ -141,9 +142,11 @@ class Expressions:
         if value.split:
             alts.append(self._list(value, catch_all))
         elif value.ip_target or value.host_target:
-            host = f"(?<{host_capture(value.name)}>{catch_all})" if value.host_target else catch_all
+            # an address, else a host name, else any text (only the value's own target gets it):
+            # when what follows does not fit, the engines backtrack into the next alternative
+            host = f"%{{SG_HOSTNAME:{host_capture(value.name)}}}" if value.host_target else "%{SG_HOSTNAME}"
             ip = f"%{{SG_IP:{ip_capture(value.name)}}}" if value.ip_target else "%{SG_IP}"
-            alts.append(f"(?<{name}>(?:{ip}|{host}))")
+            alts.append(f"(?<{name}>(?:{ip}|{host}|{catch_all}))")
         elif value.type is FieldType.DATE:
             from stackgen.model.timefmt import parse_format
 
@@ -251,7 +254,7 @@ class Expressions:
         for key, name in keys.keys:
             value = self.values[name]
             if keys.style == "parens":
-                catch = "[^()]+"
+                catch = "(?:[^()]|\\([^()]*\\))+"  # one level of parentheses inside a value: (x86)
                 found = f"\\((?i:{escape(key)}){escape(keys.value_separator)}{self.value(value, catch)}\\)"
             else:
                 # a key starts the text or follows a pair separator; its value runs to the next one

@@ -46,8 +46,8 @@ def _parse(text: str, i: int, nested: bool) -> tuple[list, int]:
 
     while i < len(text):
         char = text[i]
-        if text.startswith("{{", i) or text.startswith("}}", i):
-            literal.append(char)
+        if text.startswith("{{", i) or (text.startswith("}}", i) and not nested):
+            literal.append(char)  # inside {?...} a '}' always closes (so '}}' closes two parts)
             i += 2
         elif char == "}":
             if not nested:
