@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -204,6 +205,11 @@ COMMANDS = {"validate": _cmd_validate, "render": _cmd_render, "parse": _cmd_pars
             "engine": _cmd_engine, "preview": _cmd_preview, "up": _cmd_up, "down": _cmd_down, "status": _cmd_status}
 
 
+def _os_message(exc: OSError) -> str:
+    where = exc.filename if exc.filename is not None else ""
+    return f"{where}: {exc.strerror}" if where and exc.strerror else str(exc)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; return its exit code (never raises for user or environment errors)."""
     parser = build_parser()
@@ -216,9 +222,16 @@ def main(argv: list[str] | None = None) -> int:
     except StackgenError as exc:
         print(f"stackgen: error: {exc}", file=sys.stderr)
         return int(exc.exit_code)
-    except FileNotFoundError as exc:
-        print(f"stackgen: error: {exc}", file=sys.stderr)
+    except BrokenPipeError:
+        # the reader went away (`stackgen parse ... | head -1`): stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return int(ExitCode.OK)
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as exc:
+        print(f"stackgen: error: {_os_message(exc)}", file=sys.stderr)
         return int(ExitCode.USAGE)
+    except OSError as exc:  # permissions, a full disk, a read-only file system
+        print(f"stackgen: error: {_os_message(exc)}", file=sys.stderr)
+        return int(ExitCode.ENVIRONMENT)
     except KeyboardInterrupt:
         print("stackgen: interrupted", file=sys.stderr)
         return int(ExitCode.INTERRUPTED)

@@ -34,6 +34,11 @@ def logstash_field(path: str) -> str:
     return "".join(f"[{part}]" for part in path.split("."))
 
 
+def comment_text(text: str) -> str:
+    """Free text made safe for a `#` comment line: control characters (newlines) become spaces."""
+    return "".join(" " if ord(c) < 32 or 0x7f <= ord(c) < 0xa0 or c in "\u2028\u2029" else c for c in text)
+
+
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -46,6 +51,7 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.filters["ls"] = logstash_string
+    env.filters["comment"] = comment_text
     env.filters["lsfield"] = logstash_field
     env.filters["yaml"] = lambda value: json.dumps(value, ensure_ascii=False)
     return env

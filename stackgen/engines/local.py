@@ -29,6 +29,9 @@ def reference_time(model: LogModel, now: str | None = None) -> dt.datetime:
         raise UsageError(f"--now {text!r}: {exc}") from None
 
 
+GROK_SECONDS = 1.0  # Elasticsearch's ingest.grok.watchdog.max_execution_time
+
+
 class LocalEngine:
     """Executes a model on records, in process."""
 
@@ -121,7 +124,13 @@ class LocalEngine:
         if not isinstance(text, str):
             return
         for pattern, compiled in zip(step.patterns, self._compiled[id(step)]):
-            match = compiled.match(text)
+            try:
+                match = compiled.match(text, timeout=GROK_SECONDS)
+            except TimeoutError:
+                # as Elasticsearch's grok watchdog: the match is abandoned, the record tagged
+                if step.fail_tag:
+                    add_tag(ctx, step.fail_tag)
+                return
             caps = None if match is None else {k: v for k, v in match.groupdict().items() if v is not None}
             if trace is not None:
                 trace.append((pattern, text, caps))

@@ -29,6 +29,8 @@ def load_schema(path: str | Path) -> LogModel:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SchemaError([Diagnostic(str(path), 1, 1, "SG000", "", "no such schema file")]) from None
+    except IsADirectoryError:
+        raise SchemaError([Diagnostic(str(path), 1, 1, "SG000", "", "is a directory, not a schema file")]) from None
     except UnicodeDecodeError as exc:
         raise SchemaError([Diagnostic(str(path), 1, 1, "SG001", "", f"not UTF-8 text: {exc}")]) from None
     return parse_schema(text, str(path))

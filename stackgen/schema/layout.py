@@ -215,6 +215,7 @@ class LayoutReader:
         patterned = layout is not None and layout.separator is None
         for key, spec in node.items if node is not None else ():
             path = f"variants.{key.text}"
+            self.r.quotable(key.text, key, path)
             if layout is None:
                 continue  # the layout's own problems are reported; its variants cannot be judged
             if spec.kind == "map":
@@ -259,6 +260,9 @@ class LayoutReader:
                 for name_node, texts in cond.items:
                     found = [(self.r.string(texts, f"{path}.when.{name_node.text}"), texts)] if texts.kind == "scalar" \
                         else self.r.strings(texts, f"{path}.when.{name_node.text}") or []
+                    for text, text_node in found:
+                        if text is not None:
+                            self.r.quotable(text, text_node, f"{path}.when.{name_node.text}")
                     when.append((name_node.text, tuple(t for t, _ in found if t is not None)))
         return Variant(key, fields, template, tuple(when))
 

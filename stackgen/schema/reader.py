@@ -52,6 +52,11 @@ class Reader:
             return None
         return text
 
+    def quotable(self, text: str, node: Node, path: str) -> None:
+        """Texts that land in Logstash conditions or values: its strings cannot hold both quotes."""
+        if '"' in text and "'" in text:
+            self.error(node, "SG003", path, "a text holding both ' and \" cannot be written in a Logstash config")
+
     def integer(self, node: Node, path: str, minimum: int = 0) -> int | None:
         if node.kind != "scalar" or isinstance(node.value, bool) or not isinstance(node.value, int):
             self.error(node, "SG003", path, f"expected an integer, found {node.type_name}")

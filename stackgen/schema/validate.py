@@ -14,6 +14,7 @@ import dataclasses
 import re
 import zoneinfo
 
+import re2
 import regex as onig_like
 
 from stackgen.model.grok import BUILTIN, references
@@ -22,6 +23,7 @@ from stackgen.model.timefmt import TimeFormatError, parse_format, parse_now
 from stackgen.schema.dashboards import DashboardReader
 from stackgen.schema.layout import LayoutReader
 from stackgen.schema.reader import Reader
+from stackgen.schema.regexcheck import nested_quantifier
 from stackgen.schema.yamlnodes import Node
 
 NAME_RE = r"[a-z][a-z0-9_-]*"
@@ -70,6 +72,9 @@ class SchemaReader(Reader):
         opt = {k: self.string(top[k], k, regex=NAME_RE if k == "index" else NAMESPACE_RE) for k in ("index", "namespace")
                if k in top}
         title = self.string(top["title"], "title") if "title" in top else None
+        if title and any(ord(c) < 32 or 0x7f <= ord(c) < 0xa0 or c in "\u2028\u2029" for c in title):
+            self.error(top["title"], "SG003", "title", "a title is one line of text (no newlines or control characters)")
+            title = None
         patterns = self._patterns(top.get("patterns"))
         values = self._values(top.get("values"), opt.get("namespace") or name or "", patterns)
         source = self._source(top.get("source"))
@@ -155,6 +160,11 @@ class SchemaReader(Reader):
             onig_like.compile(probe)
         except onig_like.error as exc:
             self.error(node, "SG011", path, f"invalid regular expression: {exc}")
+            return
+        nested = nested_quantifier(probe)
+        if nested:
+            self.error(node, "SG011", path, f"the repeated group {nested} holds a repeat itself: it can backtrack "
+                                            "catastrophically on a line that almost matches; bound one of them")
 
     def _source(self, node: Node | None):
         if node is None:
@@ -187,15 +197,12 @@ class SchemaReader(Reader):
         return tuple(p for p, _ in paths), encoding.lower(), multiline
 
     def _check_re2(self, text: str, node: Node, path: str) -> None:
-        """Filebeat reads this with Go's RE2: no lookaround, no back-references."""
-        if re.search(r"\(\?<?[=!]|\\[1-9]|\(\?>|[*+?}]\+", text):
-            self.error(node, "SG011", path, "Filebeat uses RE2: lookarounds, back-references, atomic groups "
-                                            "and possessive quantifiers are not available")
-            return
+        """Filebeat reads this with Go's RE2 (linear time: no lookaround, no back-references)."""
         try:
-            re.compile(text)
-        except re.error as exc:
-            self.error(node, "SG011", path, f"invalid regular expression: {exc}")
+            re2.compile(text)
+        except re2.error as exc:
+            self.error(node, "SG011", path, f"not an RE2 expression as Filebeat reads it (no lookarounds, "
+                                            f"back-references, atomic groups or possessive quantifiers): {exc}")
 
     def _values(self, node: Node | None, namespace: str, patterns) -> dict[str, tuple[Value, Node]] | None:
         if node is None:
@@ -272,6 +279,9 @@ class SchemaReader(Reader):
                 found = self.strings(entries[key], f"{path}.{key}")
                 if found is not None:
                     fields[key] = tuple(text for text, _ in found)
+                    for i, (text, item) in enumerate(found):
+                        if key != "null_values":
+                            self.quotable(text, item, f"{path}.{key}[{i}]")
         if "description" in entries:
             fields["description"] = self.string(entries["description"], f"{path}.description") or ""
         self._typed_options(kind, entries, path, fields, patterns)
@@ -382,6 +392,8 @@ class SchemaReader(Reader):
         for key, value in node.items:
             label = self.string(value, f"{path}.{key.text}")
             if label is not None:
+                self.quotable(key.text, key, f"{path}.{key.text}")
+                self.quotable(label, value, f"{path}.{key.text}")
                 out.append((key.text, label))
         return tuple(out)
 

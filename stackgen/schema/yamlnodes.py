@@ -45,15 +45,29 @@ class Node:
 
 
 _constructor = yaml.constructor.SafeConstructor()
+MAX_NODES = 100_000  # an alias bomb of a few hundred bytes expands to millions of nodes
+MAX_DEPTH = 64
 
 
-def _wrap(node: yaml.Node, file: str, problems: list[Diagnostic], path: str) -> Node:
+class _TooLarge(Exception):
+    def __init__(self, node: yaml.Node, message: str):
+        super().__init__(message)
+        self.node = node
+
+
+def _wrap(node: yaml.Node, file: str, problems: list[Diagnostic], path: str, budget: list[int],
+          depth: int = 0) -> Node:
     line, col = node.start_mark.line + 1, node.start_mark.column + 1
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _TooLarge(node, f"the schema expands to more than {MAX_NODES:,} YAML nodes (aliases of aliases?)")
+    if depth > MAX_DEPTH:
+        raise _TooLarge(node, f"the schema nests deeper than {MAX_DEPTH} levels")
     if isinstance(node, yaml.MappingNode):
         out = Node("map", line, col)
         seen: dict[str, int] = {}
         for key_node, value_node in node.value:
-            key = _wrap(key_node, file, problems, path)
+            key = _wrap(key_node, file, problems, path, budget, depth + 1)
             sub = f"{path}.{key.text}" if path else key.text
             if key.kind != "scalar":
                 problems.append(Diagnostic(file, key.line, key.col, "SG003", path, "mapping keys must be plain strings"))
@@ -65,13 +79,18 @@ def _wrap(node: yaml.Node, file: str, problems: list[Diagnostic], path: str) -> 
                 )
                 continue
             seen[key.text] = key.line
-            out.items.append((key, _wrap(value_node, file, problems, sub)))
+            out.items.append((key, _wrap(value_node, file, problems, sub, budget, depth + 1)))
         return out
     if isinstance(node, yaml.SequenceNode):
         out = Node("seq", line, col)
-        out.children = [_wrap(child, file, problems, f"{path}[{i}]") for i, child in enumerate(node.value)]
+        out.children = [_wrap(child, file, problems, f"{path}[{i}]", budget, depth + 1)
+                        for i, child in enumerate(node.value)]
         return out
-    value = _constructor.construct_object(node, deep=True)
+    try:
+        value = _constructor.construct_object(node, deep=True)
+    except yaml.constructor.ConstructorError:
+        problems.append(Diagnostic(file, line, col, "SG001", path, f"unsupported YAML tag '{node.tag}'"))
+        value = str(node.value)  # read as plain text so nothing cascades from it
     return Node("scalar", line, col, value=value, text=str(node.value))
 
 
@@ -87,6 +106,12 @@ def load_nodes(text: str, file: str) -> tuple[Node | None, list[Diagnostic]]:
         return None, [Diagnostic(file, line, col, "SG001", "", f"YAML syntax error: {message}")]
     except yaml.YAMLError as exc:  # e.g. a bad character before any mark exists
         return None, [Diagnostic(file, 1, 1, "SG001", "", f"YAML syntax error: {exc}")]
+    except RecursionError:
+        return None, [Diagnostic(file, 1, 1, "SG001", "", "the schema nests too deeply to read")]
     if root is None:
         return None, [Diagnostic(file, 1, 1, "SG004", "", "the schema is empty")]
-    return _wrap(root, file, problems, ""), problems
+    try:
+        return _wrap(root, file, problems, "", [MAX_NODES]), problems
+    except _TooLarge as exc:
+        mark = exc.node.start_mark
+        return None, [Diagnostic(file, mark.line + 1, mark.column + 1, "SG001", "", str(exc))]

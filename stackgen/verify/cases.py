@@ -34,6 +34,8 @@ class Case:
             return None
         try:
             data = json.loads(self.golden.read_text(encoding="utf-8"))
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"{self.golden}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
         except json.JSONDecodeError as exc:
             raise UsageError(f"{self.golden}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
         if not isinstance(data, dict) or not isinstance(data.get("expected"), list):
