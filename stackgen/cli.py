@@ -99,14 +99,20 @@ def _cmd_validate(args) -> ExitCode:
 def _cmd_render(args) -> ExitCode:
     model = stackgen.load_schema(args.schema)
     artifacts = stackgen.render(model, tuple(args.target or stackgen.TARGETS))
+    extra = files.leftovers(artifacts, args.output)
     if args.check:
         outdated = files.stale(artifacts, args.output)
         for path in outdated:
             print(f"stale: {args.output / path}")
-        print(f"{len(artifacts) - len(outdated)} of {len(artifacts)} files up to date")
-        return ExitCode.MISMATCH if outdated else ExitCode.OK
+        for path in extra:
+            print(f"stale: {args.output / path} (not rendered from this schema)")
+        print(f"{len(artifacts) - len(outdated)} of {len(artifacts)} files up to date, {len(extra)} left over")
+        return ExitCode.MISMATCH if outdated or extra else ExitCode.OK
     for path in files.write(artifacts, args.output):
         print(f"wrote {args.output / path}")
+    for path in extra:
+        print(f"stackgen: warning: {args.output / path} is not rendered from this schema (remove it: "
+              "Logstash runs every pipeline file it finds)", file=sys.stderr)
     return ExitCode.OK
 
 

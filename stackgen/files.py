@@ -18,6 +18,26 @@ def stale(artifacts: list[Artifact], out_dir: Path) -> list[str]:
     return out
 
 
+def leftovers(artifacts: list[Artifact], out_dir: Path) -> list[str]:
+    """Files beside the rendered ones that this schema does not render (e.g. an old pipeline).
+
+    They matter: Logstash runs every file of the pipeline directory the deployment mounts.
+    Hidden files (`.env`) and directories below (`certs/`) are the deployment's own.
+    """
+    rendered = {a.path for a in artifacts}
+    directories = {Path(a.path).parent for a in artifacts}
+    out = []
+    for directory in sorted(directories):
+        folder = out_dir / directory
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.iterdir()):
+            relative = (directory / path.name).as_posix()
+            if path.is_file() and not path.name.startswith(".") and relative not in rendered:
+                out.append(relative)
+    return out
+
+
 def write(artifacts: list[Artifact], out_dir: Path) -> list[str]:
     """Write every artifact; files are staged first so a failure leaves no half-written file."""
     staged: list[tuple[Path, Path]] = []

@@ -100,3 +100,41 @@ def test_a_closed_pipe_ends_parse_quietly():
     result = subprocess.run(["bash", "-c", "set -o pipefail; " + command], capture_output=True, text=True, cwd=ROOT)
     assert json.loads(result.stdout)["@timestamp"]
     assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
+
+
+def test_render_check_notices_files_left_from_another_schema(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["render", str(SAMPLES / "schema.yaml"), "-o", str(out)]) == 0
+    assert main(["render", str(SAMPLES / "schema.yaml"), "-o", str(out), "--check"]) == 0
+    (out / "logstash" / "pipeline" / "old-name.conf").write_text("filter {}")
+    capsys.readouterr()
+    assert main(["render", str(SAMPLES / "schema.yaml"), "-o", str(out), "--check"]) == 1
+    assert "old-name.conf (not rendered from this schema)" in capsys.readouterr().out
+
+
+def test_records_cut_by_the_shipper_are_tagged_everywhere(es_url):
+    schema = (ROOT / "samples" / "syslog" / "schema.yaml").read_text().replace("'^(?:[^\\t]|$)'",
+                                                                              "'^(?:[^\\t]|$)'\n    max_lines: 2")
+    model = parse_schema(schema, "syslog.yaml")
+    records = frame(model, b"Feb  3 04:05:06 web01 app[1]: x\n\ta\n\tb\n\tc\nFeb  3 04:05:07 web01 app[1]: y\n")
+    assert [r.flags for r in records] == [("truncated",), ()]
+    local = stackgen.parse(model, b"Feb  3 04:05:06 web01 app[1]: x\n\ta\n\tb\n")
+    remote = ElasticsearchEngine(model, connect(es_url)).documents(records)
+    assert local[0]["tags"] == remote[0]["tags"] == ["_truncated"]
+    assert remote[0]["message"] == "x\n\ta" and remote[0]["event"]["original"].endswith("\ta")
+    assert "tags" not in remote[1] and "log" not in remote[0]
+
+
+def test_a_value_too_long_to_index_fails_verify(tmp_path, capsys):
+    for name in ("schema.yaml", "test-dst.log"):
+        (tmp_path / name).write_bytes((SAMPLES / name).read_bytes())
+    line = b"2017-11-16-08:12:05 | s | ::1 | " + b"u" * 100_000 + b" | 1 | view_albums\n"
+    (tmp_path / "test-dst.log").write_bytes(line)
+    assert main(["verify", str(tmp_path), "--generate", "--no-coverage"]) == 1
+    assert "field 'user.name' holds 100,000 characters, over its ignore_above (1024)" in capsys.readouterr().out
+
+
+def test_a_head_whose_last_separator_lost_its_blank_keeps_its_values():
+    model = stackgen.load_schema(SAMPLES / "schema.yaml")
+    (doc,) = stackgen.parse(model, b"2017-11-16-08:12:05 | s | ::1 | jdoe | 1 |\n")
+    assert doc["@timestamp"] == "2017-11-16T07:12:05.000Z" and doc["user"]["name"] == "jdoe"

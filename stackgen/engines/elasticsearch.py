@@ -141,7 +141,10 @@ class ElasticsearchEngine:
             lines = []
             for i, record in enumerate(records[start:start + BULK_CHUNK], start):
                 lines.append(json.dumps({"index": {"_index": index, "_id": str(i)}}))
-                lines.append(json.dumps({"message": record.text, **self.extra}, ensure_ascii=False))
+                source = {"message": record.text, **self.extra}
+                if record.flags:
+                    source["log"] = {"flags": list(record.flags)}  # as Filebeat sends a cut record
+                lines.append(json.dumps(source, ensure_ascii=False))
             answer = self.client.request("POST", f"/_bulk?pipeline={pipeline}", "\n".join(lines) + "\n", ndjson=True)
             for item in answer.get("items", []):
                 result = item.get("index", {})
@@ -160,7 +163,9 @@ class ElasticsearchEngine:
             for doc in answer["docs"]:
                 if not doc.get("found"):
                     raise EngineError(f"document {doc.get('_id')} is missing after indexing")
-                documents.append(doc["_source"])
+                source = doc["_source"]
+                source.pop("log", None)  # shipper metadata (log.flags), not the parser's document
+                documents.append(source)
         return documents
 
     def _check_index(self, index: str) -> list[str]:

@@ -13,7 +13,10 @@ import re2
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from stackgen.model.nodes import LogModel
+from stackgen.model.nodes import LogModel, MAX_RECORD_BYTES
+
+
+TRUNCATED = "truncated"  # Filebeat's log.flags value for a record cut at max_lines or max bytes
 
 
 @dataclass(frozen=True)
@@ -23,24 +26,42 @@ class Record:
     text: str
     source: str
     line: int  # 1-based number of its first physical line
+    flags: tuple[str, ...] = ()  # Filebeat's log.flags: ("truncated",) when lines or bytes were cut
 
 
-def split_lines(data: bytes, encoding: str) -> Iterator[tuple[int, str]]:
-    """Physical lines with their numbers, line terminators stripped, bytes decoded."""
-    if not data:
-        return
-    pieces = data.split(b"\n")
-    if pieces[-1] == b"":
-        pieces.pop()
-    for number, raw in enumerate(pieces, 1):
+def split_lines(data: bytes | Iterable[bytes], encoding: str) -> Iterator[tuple[int, str]]:
+    """Physical lines with their numbers, line terminators stripped, bytes decoded.
+
+    `data` is the whole file, or an iterable of raw lines (a binary file: read as it streams).
+    """
+    pieces = iter(data.split(b"\n")) if isinstance(data, bytes) else iter(data)
+    number = 0
+    pending = next(pieces, None)
+    while pending is not None:
+        following = next(pieces, None)
+        raw = pending[:-1] if pending.endswith(b"\n") else pending
+        if following is None and raw == b"" and isinstance(data, bytes):
+            return  # the empty piece after a final newline
+        number += 1
         if raw.endswith(b"\r"):
             raw = raw[:-1]
         yield number, raw.decode(encoding, errors="replace")
+        pending = following
 
 
 def frame(model: LogModel, data: bytes, source: str = "<stdin>") -> list[Record]:
     """Assemble the records of one file."""
-    return list(_assemble(model, split_lines(data, model.encoding), source))
+    return list(frame_stream(model, data, source))
+
+
+def frame_stream(model: LogModel, data: bytes | Iterable[bytes], source: str = "<stdin>") -> Iterator[Record]:
+    """Assemble records as the lines arrive (constant memory for a binary file object)."""
+    for record in _assemble(model, split_lines(data, model.encoding), source):
+        encoded = record.text.encode("utf-8")
+        if len(encoded) > MAX_RECORD_BYTES:
+            text = encoded[:MAX_RECORD_BYTES].decode("utf-8", errors="ignore")
+            record = Record(text, record.source, record.line, tuple(sorted({*record.flags, TRUNCATED})))
+        yield record
 
 
 def _assemble(model: LogModel, lines: Iterable[tuple[int, str]], source: str) -> Iterator[Record]:
@@ -52,15 +73,16 @@ def _assemble(model: LogModel, lines: Iterable[tuple[int, str]], source: str) ->
     start = re2.compile(model.multiline.start)  # Filebeat's regexp is RE2: linear time, same syntax
     current: list[str] = []
     first = 0
+    cut = False
     for number, text in lines:
-        if current and not start.search(text) and len(current) < model.multiline.max_lines:
-            current.append(text)
-            continue
         if current and not start.search(text):
-            # max_lines reached: Filebeat drops further continuation lines of this record
+            if len(current) < model.multiline.max_lines:
+                current.append(text)
+            else:
+                cut = True  # max_lines reached: Filebeat drops the line and flags the record
             continue
         if current and "\n".join(current):
-            yield Record("\n".join(current), source, first)
-        current, first = [text], number
+            yield Record("\n".join(current), source, first, (TRUNCATED,) if cut else ())
+        current, first, cut = [text], number, False
     if current and "\n".join(current):
-        yield Record("\n".join(current), source, first)
+        yield Record("\n".join(current), source, first, (TRUNCATED,) if cut else ())

@@ -29,6 +29,7 @@ def reference_time(model: LogModel, now: str | None = None) -> dt.datetime:
         raise UsageError(f"--now {text!r}: {exc}") from None
 
 
+SHIPPER = "log"  # Filebeat's log.* fields: the local engine reads log.flags like the pipelines
 GROK_SECONDS = 1.0  # Elasticsearch's ingest.grok.watchdog.max_execution_time
 
 
@@ -55,13 +56,14 @@ class LocalEngine:
         return out
 
     def documents(self, records: list[Record]) -> list[dict]:
-        return [self.run(record.text) for record in records]
+        return [self.run(record.text, record.flags) for record in records]
 
-    def run(self, text: str) -> dict:
-        """The document for one record."""
-        ctx: dict = {RAW: text}
+    def run(self, text: str, flags: tuple[str, ...] = ()) -> dict:
+        """The document for one record (`flags`: the shipper's log.flags)."""
+        ctx: dict = {RAW: text, SHIPPER: {"flags": list(flags)}}
         for step in self.plan.steps:
             self._step(step, ctx, None)
+        del ctx[SHIPPER]  # shipper metadata, not the parser's document
         return ctx
 
     def variant(self, text: str) -> str | None:
@@ -168,6 +170,8 @@ def holds(cond, ctx: dict) -> bool:
         return any(holds(c, ctx) for c in cond.conds)
     if isinstance(cond, S.Tagged):
         return any(t in ctx.get("tags", ()) for t in cond.tags)
+    if isinstance(cond, S.Flagged):
+        return cond.flag in ctx.get(SHIPPER, {}).get("flags", ())
     raise AssertionError(f"unknown condition {cond!r}")
 
 

@@ -195,12 +195,18 @@ class Expressions:
 
     def head(self, separator: str, names: tuple[str, ...]) -> str:
         catch = field_class(separator)
+        sep_core = escape(separator.rstrip())
+        trail = separator[len(separator.rstrip()):]
         parts = ["\\A"]
         for i, name in enumerate(names):
-            if i:
-                parts.append(escape(separator))
-            parts.append(self.value(self.values[name], catch))
-        sep_core = escape(separator.rstrip())
+            expr = self.value(self.values[name], catch)
+            if i == 0:
+                parts.append(expr)
+            elif i < len(names) - 1 or not trail:
+                parts.append(escape(separator) + expr)
+            else:
+                # a record ending with the separator trimmed of its blank keeps its head values
+                parts.append(f"{sep_core}(?:{escape(trail)}{expr})?")
         parts.append(f"(?<{REST}>{sep_core}[\\s\\S]*)?\\z")
         return "".join(parts)
 

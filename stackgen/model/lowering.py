@@ -12,8 +12,9 @@ from functools import lru_cache
 
 from stackgen.model import grok
 from stackgen.model.grok import Expressions
-from stackgen.model.nodes import FAILURE_TAGS, FieldType, LogModel, TAG_DATE, TAG_GROK, TAG_VALUE, Value, Variant
-from stackgen.model.steps import (AnyOf, Convert, Copy, Date, Equals, Exists, Grok, KeepOriginal, Move, NOW_FIELD,
+from stackgen.model.nodes import (FAILURE_TAGS, FieldType, LogModel, TAG_DATE, TAG_GROK, TAG_TRUNCATED, TAG_VALUE,
+                                  Value, Variant)
+from stackgen.model.steps import (AnyOf, Convert, Copy, Flagged, Date, Equals, Exists, Grok, KeepOriginal, Move, NOW_FIELD,
                                   Not, Plan, Remove, Set, Split, Tag, Tagged, all_of)
 from stackgen.model.timefmt import parse_format
 
@@ -45,6 +46,7 @@ class _Lowering:
     def plan(self) -> Plan:
         model = self.model
         head_field = RAW
+        self.steps.append(Tag("truncated", TAG_TRUNCATED, Flagged("truncated")))
         if model.continuation:
             self.grok("lines", RAW, [f"\\A(?<{grok.LINE}>[^\\n]*)(?:\\n(?<{grok.CONTINUATION}>[\\s\\S]*))?\\z"])
             head_field = grok.LINE

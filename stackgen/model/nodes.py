@@ -33,10 +33,12 @@ class FieldType(str, enum.Enum):
 TAG_GROK = "_grokparsefailure"
 TAG_DATE = "_dateparsefailure"
 TAG_VALUE = "_valueparsefailure"
-FAILURE_TAGS = (TAG_GROK, TAG_DATE, TAG_VALUE)
+TAG_TRUNCATED = "_truncated"  # the shipper cut the record (multiline max_lines, max bytes)
+FAILURE_TAGS = (TAG_GROK, TAG_DATE, TAG_VALUE, TAG_TRUNCATED)
 ORIGINAL_FIELD = "event.original"
 # Keyword values longer than this are kept in _source but not indexed (Elasticsearch's ignore_above).
 KEYWORD_IGNORE_ABOVE = 1024
+MAX_RECORD_BYTES = 10 * 1024 * 1024  # Filebeat's message_max_bytes: longer records are cut and flagged
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class Value:
     host_target: str | None = None  # also here when it is not
     also: tuple[str, ...] = ()  # more document fields that get the same text
     keys: KeyList | None = None  # KEY=value pairs inside the text, each to a value
+    ignore_above: int = KEYWORD_IGNORE_ABOVE  # keyword values longer than this are not indexed
 
     @property
     def failure_tag(self) -> str:
@@ -252,6 +255,16 @@ class LogModel:
     @property
     def index_pattern(self) -> str:
         return f"{self.index}-*"
+
+    def keyword_limits(self) -> dict[str, int]:
+        """The ignore_above of every keyword document field (longer values are not searchable)."""
+        out = {path: KEYWORD_IGNORE_ABOVE for path, kind in self.document_fields().items()
+               if kind is FieldType.KEYWORD and path != ORIGINAL_FIELD}
+        for value in self.values:
+            for path in (value.target, *value.also):
+                if path in out:
+                    out[path] = max(out[path], value.ignore_above)
+        return out
 
     def document_fields(self) -> dict[str, FieldType]:
         """Every document field stackgen writes, with its type, sorted by path."""

@@ -6,7 +6,8 @@ a `tag` naming the schema element it implements, so processor errors and coverag
 schema.
 
 Fields: names without a dot are top-level temporary fields (`sg_*`, `message`); dotted names and
-`@timestamp` are document fields. Conditions only read temporary fields and `tags`.
+`@timestamp` are document fields. Conditions only read temporary fields, `tags` and the shipper's
+`log.flags`.
 """
 from __future__ import annotations
 
@@ -50,6 +51,13 @@ class Tagged:
     """The document carries at least one of these tags."""
 
     tags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Flagged:
+    """The shipper flagged the record (`log.flags`, e.g. `truncated`)."""
+
+    flag: str
 
 
 def all_of(*conds) -> object | None:

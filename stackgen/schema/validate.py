@@ -46,7 +46,7 @@ VALUE = {
     "type": False, "target": False, "null_values": False, "pattern": False, "format": False,
     "formats": False, "timezone": False, "true_values": False, "false_values": False, "labels": False,
     "label_target": False, "description": False, "split": False, "first": False, "ip_target": False,
-    "host_target": False, "keys": False, "also": False,
+    "host_target": False, "keys": False, "also": False, "ignore_above": False,
 }
 KEYS = {"style": False, "pair_separator": False, "value_separator": False, "map": True}
 VERIFY = {"volatile_fields": False, "now": False}
@@ -304,6 +304,13 @@ class SchemaReader(Reader):
             self.error(entries["first"], "SG018", f"{path}.first", "'first' names the first element of a list (split)")
         if "keys" in entries:
             fields["keys"] = self._keys(entries["keys"], f"{path}.keys")
+        if "ignore_above" in entries and kind is FieldType.KEYWORD:
+            limit = self.integer(entries["ignore_above"], f"{path}.ignore_above", 1)
+            if limit is not None and limit > 32766:
+                self.error(entries["ignore_above"], "SG003", f"{path}.ignore_above",
+                           "at most 32766 (Lucene's limit for one keyword term, in bytes)")
+            elif limit is not None:
+                fields["ignore_above"] = limit
         if target == "message" and kind not in (FieldType.KEYWORD, FieldType.TEXT):
             self.error(entries.get("target") or spec, "SG013", f"{path}.target", "'message' holds text: keyword or text")
         return Value(**fields)
@@ -340,6 +347,7 @@ class SchemaReader(Reader):
             "format": kind is FieldType.DATE, "formats": kind is FieldType.DATE, "timezone": kind is FieldType.DATE,
             "split": kind is FieldType.KEYWORD, "ip_target": kind is FieldType.KEYWORD,
             "host_target": kind is FieldType.KEYWORD, "keys": text_like, "also": text_like,
+            "ignore_above": kind is FieldType.KEYWORD,
             "true_values": kind is FieldType.BOOLEAN, "false_values": kind is FieldType.BOOLEAN,
             "pattern": kind in (FieldType.KEYWORD, FieldType.TEXT),
         }

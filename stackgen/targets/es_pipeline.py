@@ -88,6 +88,8 @@ def condition(cond) -> str:
         return joiner.join(f"({condition(c)})" for c in cond.conds)
     if isinstance(cond, S.Tagged):
         return "ctx.tags != null && (" + " || ".join(f"ctx.tags.contains({painless_string(t)})" for t in cond.tags) + ")"
+    if isinstance(cond, S.Flagged):
+        return f"ctx.log?.flags instanceof List && ctx.log.flags.contains({painless_string(cond.flag)})"
     raise AssertionError(f"unknown condition {cond!r}")
 
 

@@ -26,6 +26,8 @@ def field_types(model: LogModel) -> dict[str, str]:
 
 def _properties(model: LogModel) -> dict:
     mappings = {path: dict(_MAPPING[kind]) for path, kind in model.document_fields().items()}
+    for path, limit in model.keyword_limits().items():
+        mappings[path]["ignore_above"] = limit
     # kept only when a record failed to parse: stored, not searchable (as in ECS)
     mappings[ORIGINAL_FIELD] = {"type": "keyword", "index": False, "doc_values": False}
     root: dict = {}

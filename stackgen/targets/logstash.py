@@ -68,6 +68,8 @@ def condition(cond) -> str:
         return joiner.join(f"({condition(c)})" for c in cond.conds)
     if isinstance(cond, S.Tagged):
         return " or ".join(f"{logstash_string(t)} in [tags]" for t in cond.tags)
+    if isinstance(cond, S.Flagged):
+        return f"{logstash_string(cond.flag)} in [log][flags]"
     raise AssertionError(f"unknown condition {cond!r}")
 
 

@@ -79,6 +79,7 @@ _JSON_TYPES = {
 def check_fields(model: LogModel, doc: dict) -> list[str]:
     """Problems with a document against the model: undeclared fields and wrong JSON types."""
     declared = model.document_fields()
+    limits = model.keyword_limits()
     arrays = {"tags", *(v.target for v in model.values if v.split)}
     problems = []
     for path, value in _walk(doc):
@@ -91,6 +92,11 @@ def check_fields(model: LogModel, doc: dict) -> list[str]:
             ok = isinstance(item, _JSON_TYPES[kind]) and not (isinstance(item, bool) and kind is not FieldType.BOOLEAN)
             if not ok:
                 problems.append(f"field {path!r} holds {item!r}, not a {kind.value}")
+            elif isinstance(item, str) and len(item) > limits.get(path, len(item)):
+                # Elasticsearch keeps it in _source but does not index it (7.10 does not even say so
+                # in _ignored): a search or a panel would miss the document
+                problems.append(f"field {path!r} holds {len(item):,} characters, over its ignore_above "
+                                f"({limits[path]}): not searchable; raise the value's ignore_above or make it text")
     return problems
 
 

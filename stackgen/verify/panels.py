@@ -12,7 +12,7 @@ import ipaddress
 from collections import defaultdict
 from zoneinfo import ZoneInfo
 
-from stackgen.model.nodes import Bucket, FieldType, KEYWORD_IGNORE_ABOVE, LogModel, Panel
+from stackgen.model.nodes import Bucket, FieldType, LogModel, Panel
 from stackgen.verify.compare import lookup
 
 _ES_METRIC = {"sum": "sum", "avg": "avg", "min": "min", "max": "max", "unique_count": "cardinality"}
@@ -77,13 +77,13 @@ def _bucket_start(instant: str, interval: str, zone: str) -> int:
     return int(start.timestamp() * 1000)
 
 
-def _key(doc: dict, bucket: Bucket, zone: str):
+def _key(doc: dict, bucket: Bucket, zone: str, limits: dict[str, int]):
     raw = lookup(doc, bucket.field)
     if raw is None:
         return None
     if bucket.is_time:
         return _bucket_start(raw, bucket.interval, zone)
-    if isinstance(raw, str) and len(raw) > KEYWORD_IGNORE_ABOVE:
+    if isinstance(raw, str) and len(raw) > limits.get(bucket.field, len(raw)):
         return None  # not indexed (ignore_above): no terms bucket has it
     return str(raw).lower() if isinstance(raw, bool) else str(raw)
 
@@ -100,6 +100,7 @@ def evaluate(model: LogModel, panel: Panel, documents: list[dict]) -> list[tuple
     """The rows the panel shows for these documents, computed without Elasticsearch."""
     zone = timezone(model)
     types = model.document_fields()
+    limits = model.keyword_limits()
     selected = [d for d in documents
                 if all(str(lookup(d, field)) in values for field, values in panel.filter)]
 
@@ -120,7 +121,7 @@ def evaluate(model: LogModel, panel: Panel, documents: list[dict]) -> list[tuple
         bucket = panel.buckets[depth]
         groups: dict = defaultdict(list)
         for doc in docs:
-            key = _key(doc, bucket, zone)
+            key = _key(doc, bucket, zone, limits)
             if key is not None:
                 groups[key].append(doc)
         if bucket.is_time:
