@@ -9,6 +9,7 @@ import hashlib
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,6 +21,21 @@ Progress = Callable[[str], None]
 
 def cache_root() -> Path:
     return Path(os.environ.get("STACKGEN_CACHE") or Path.home() / ".cache" / "stackgen")
+
+
+def writable_cache(path: Path | None = None) -> Path:
+    """`path` (default: the cache root) as an existing directory stackgen can write, else a clean error."""
+    path = path or cache_root()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-check-"):
+            pass
+    except OSError as exc:
+        where = "" if path == cache_root() else f" (cannot write {path})"
+        raise EnvironmentProblem(f"the stackgen cache {cache_root()} is not a writable directory{where}: "
+                                 f"{exc.strerror or exc}; set STACKGEN_CACHE to one (default ~/.cache/stackgen)"
+                                 ) from None
+    return path
 
 
 def tools(need_maven: bool = True) -> dict[str, str]:
@@ -48,6 +64,7 @@ def classpath(project: str, progress: Progress = lambda message: None) -> Path:
     if (home / ".complete").exists():
         return lib
     mvn = tools()["mvn"]
+    writable_cache(home)  # before Maven: an unwritable STACKGEN_CACHE is named at once
     progress(f"resolving the {project} classpath from Maven Central (once; later runs are offline)")
     if lib.exists():
         shutil.rmtree(lib)
