@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from stackgen.engines.framing import frame
+from stackgen.engines.framing import frame, frame_stream
 from stackgen.engines.local import LocalEngine
 from stackgen.errors import ExitCode, SchemaError, StackgenError
 from stackgen.model.nodes import LogModel
@@ -24,7 +24,7 @@ from stackgen.verify import verify
 
 __all__ = [
     "Artifact", "ExitCode", "LogModel", "SchemaError", "StackgenError", "TARGETS",
-    "load_schema", "parse", "parse_schema", "render", "verify",
+    "load_schema", "parse", "parse_schema", "parse_stream", "render", "verify",
 ]
 
 
@@ -42,6 +42,22 @@ def parse(model: LogModel, data: bytes, engine=None, source: str = "<stdin>") ->
     """Frame log bytes into records and turn each into a document (local engine by default)."""
     engine = engine or LocalEngine(model)
     return engine.documents(frame(model, data, source))
+
+
+def parse_stream(model: LogModel, stream, engine=None, source: str = "<stdin>", batch: int = 1000):
+    """Documents for the records of a binary stream, as they come, in constant memory.
+
+    Records go to the engine `batch` at a time (1 for the local engine: each document at once).
+    """
+    engine = engine or LocalEngine(model)
+    pending: list = []
+    for record in frame_stream(model, stream, source):
+        pending.append(record)
+        if len(pending) >= batch:
+            yield from engine.documents(pending)
+            pending = []
+    if pending:
+        yield from engine.documents(pending)
 
 
 def samples_schema(samples: Path) -> Path:

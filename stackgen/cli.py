@@ -5,9 +5,11 @@ Exit codes: 0 ok, 1 mismatch or stale files, 2 usage or schema error, 3 environm
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 import stackgen
@@ -118,11 +120,17 @@ def _cmd_render(args) -> ExitCode:
 
 def _cmd_parse(args) -> ExitCode:
     model = stackgen.load_schema(args.schema)
+    batch = 1 if args.engine == "local" else 1000  # records per engine call: documents flow out at once
     with _engine(args, model) as engine:
-        sources = [(str(p), p.read_bytes()) for p in args.files] or [("<stdin>", sys.stdin.buffer.read())]
-        for name, data in sources:
-            for doc in stackgen.parse(model, data, engine, name):
-                print(json.dumps(doc, ensure_ascii=False, sort_keys=True))
+        for path in args.files or [None]:
+            with (open(path, "rb") if path else contextlib.nullcontext(sys.stdin.buffer)) as stream:
+                flushed = 0.0
+                for doc in stackgen.parse_stream(model, stream, engine, str(path or "<stdin>"), batch):
+                    sys.stdout.write(json.dumps(doc, ensure_ascii=False, sort_keys=True) + "\n")
+                    if time.monotonic() - flushed > 0.1:  # documents show at once, without a write per line
+                        sys.stdout.flush()
+                        flushed = time.monotonic()
+                sys.stdout.flush()
     return ExitCode.OK
 
 

@@ -138,3 +138,19 @@ def test_a_head_whose_last_separator_lost_its_blank_keeps_its_values():
     model = stackgen.load_schema(SAMPLES / "schema.yaml")
     (doc,) = stackgen.parse(model, b"2017-11-16-08:12:05 | s | ::1 | jdoe | 1 |\n")
     assert doc["@timestamp"] == "2017-11-16T07:12:05.000Z" and doc["user"]["name"] == "jdoe"
+
+
+def test_parse_streams_documents_before_the_input_ends():
+    child = subprocess.Popen([sys.executable, "-m", "stackgen", "parse", "--schema", str(SAMPLES / "schema.yaml")],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT)
+    try:
+        child.stdin.write(b"2017-11-16-08:12:05 | s | ::1 | jdoe | 1 | view_albums\n")
+        child.stdin.write(b"2017-11-16-08:12:06 | s | ::1 | jdoe | 1 | logout\n")
+        child.stdin.flush()
+        first = json.loads(child.stdout.readline())  # the input is still open: the document came anyway
+        assert first["event"]["action"] == "view_albums"
+    finally:
+        child.stdin.close()
+        rest = child.stdout.read().decode().splitlines()
+        child.wait(timeout=30)
+    assert [json.loads(x)["event"]["action"] for x in rest] == ["logout"]

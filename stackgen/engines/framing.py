@@ -32,21 +32,21 @@ class Record:
 def split_lines(data: bytes | Iterable[bytes], encoding: str) -> Iterator[tuple[int, str]]:
     """Physical lines with their numbers, line terminators stripped, bytes decoded.
 
-    `data` is the whole file, or an iterable of raw lines (a binary file: read as it streams).
+    `data` is the whole file, or an iterable of raw lines (a binary file: read as it streams; no
+    line is held back waiting for the next).
     """
-    pieces = iter(data.split(b"\n")) if isinstance(data, bytes) else iter(data)
-    number = 0
-    pending = next(pieces, None)
-    while pending is not None:
-        following = next(pieces, None)
-        raw = pending[:-1] if pending.endswith(b"\n") else pending
-        if following is None and raw == b"" and isinstance(data, bytes):
-            return  # the empty piece after a final newline
-        number += 1
+    if isinstance(data, bytes):
+        pieces: Iterable[bytes] = data.split(b"\n")
+        if data.endswith(b"\n") or not data:
+            pieces = pieces[:-1]  # the empty piece after the final newline
+    else:
+        pieces = data
+    for number, raw in enumerate(pieces, 1):
+        if raw.endswith(b"\n"):
+            raw = raw[:-1]
         if raw.endswith(b"\r"):
             raw = raw[:-1]
         yield number, raw.decode(encoding, errors="replace")
-        pending = following
 
 
 def frame(model: LogModel, data: bytes, source: str = "<stdin>") -> list[Record]:
