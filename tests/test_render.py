@@ -26,6 +26,7 @@ def test_every_artifact_matches_its_golden(ezcast, assert_golden):
         "filebeat/filebeat-elasticsearch.yml",
         "filebeat/filebeat.yml",
         "kibana/saved-objects.ndjson",
+        "logstash/dead-letters/ezcast.conf",
         "logstash/pipeline/ezcast.conf",
     ]
     for artifact in artifacts:
@@ -41,7 +42,7 @@ def test_rendering_is_byte_identical_across_processes_and_hash_seeds(tmp_path):
                        check=True, env=env, capture_output=True, cwd=ROOT)
         outputs.append({p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
     assert outputs[0] == outputs[1] == outputs[2]
-    assert len(outputs[0]) == 8
+    assert len(outputs[0]) == 9
 
 
 def test_logstash_and_ingest_run_the_same_grok_strings(ezcast):
@@ -68,7 +69,7 @@ def test_no_pattern_uses_a_dot_and_every_reference_is_defined(ezcast):
 
 
 def test_logstash_pipeline_has_no_credentials_and_reads_them_from_the_environment(ezcast):
-    conf = next(a.content for a in stackgen.render(ezcast) if a.path.endswith(".conf"))
+    conf = next(a.content for a in stackgen.render(ezcast) if a.path == "logstash/pipeline/ezcast.conf")
     assert 'password => "${LOGSTASH_WRITER_PASSWORD}"' in conf
     assert 'user => "${LOGSTASH_WRITER_USER}"' in conf
     assert 'timezone => "Europe/Brussels"' in conf
@@ -109,3 +110,20 @@ def test_index_template_maps_every_document_field(ezcast):
             else:
                 yield path
     assert sorted(leaves(props)) == sorted(ezcast.document_fields())
+
+
+def test_every_shipping_path_writes_each_record_once(ezcast):
+    files = {a.path: a.content for a in stackgen.render(ezcast)}
+    for name in ("filebeat/filebeat.yml", "filebeat/filebeat-elasticsearch.yml"):
+        config = yaml.safe_load(files[name])
+        fingerprint, op_type = config["processors"]
+        assert fingerprint["fingerprint"] == {"fields": ["log.file.path", "log.offset", "message"],
+                                              "target_field": "@metadata._id", "method": "sha256"}
+        assert op_type["add_fields"] == {"target": "@metadata", "fields": {"op_type": "create"}}
+    for name in ("logstash/pipeline/ezcast.conf", "logstash/dead-letters/ezcast.conf"):
+        assert 'document_id => "%{[@metadata][_id]}"' in files[name] and 'action => "create"' in files[name]
+    assert "dead_letter_queue {" in files["logstash/dead-letters/ezcast.conf"]
+    compose = yaml.safe_load(files["compose/docker-compose.yml"])["services"]["logstash"]
+    assert compose["environment"]["QUEUE_TYPE"] == "persisted"
+    assert compose["environment"]["DEAD_LETTER_QUEUE_ENABLE"] == "true"
+    assert "logstash-data:/usr/share/logstash/data" in compose["volumes"]

@@ -176,4 +176,6 @@ def filter_lines(model: LogModel) -> list[str]:
 
 def render(model: LogModel) -> list[Artifact]:
     text = render_template("logstash/pipeline.conf.j2", model=model, filter_lines=filter_lines(model))
-    return [Artifact(f"logstash/pipeline/{model.name}.conf", text)]
+    replay = render_template("logstash/dead-letters.conf.j2", model=model)
+    return [Artifact(f"logstash/pipeline/{model.name}.conf", text),
+            Artifact(f"logstash/dead-letters/{model.name}.conf", replay)]
