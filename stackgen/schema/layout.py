@@ -20,6 +20,7 @@ LAYOUT = {"separator": False, "head": False, "discriminator": False, "pattern": 
           "body": False, "select": False, "continuation": False}
 VARIANT = {"when": False, "pattern": False, "fields": False, "description": False}
 SELECT = ("discriminator", "first_match", "field_count")
+MAX_VARIANTS = 1000  # each is a processor (or a pattern) every record may pass
 _REF = re.compile(r"%\{([A-Z][A-Z0-9_]*)\}")
 
 
@@ -211,6 +212,9 @@ class LayoutReader:
         node = top.get("variants")
         if node is not None and node.kind != "map":
             self.r.error(node, "SG003", "variants", f"expected a mapping, found {node.type_name}")
+            node = None
+        if node is not None and len(node.items) > MAX_VARIANTS:
+            self.r.error(node, "SG017", "variants", f"{len(node.items)} variants: at most {MAX_VARIANTS}")
             node = None
         patterned = layout is not None and layout.separator is None
         for key, spec in node.items if node is not None else ():
