@@ -21,12 +21,12 @@ from stackgen.model.timefmt import format_instant, parse_format, parse_now
 def reference_time(model: LogModel, now: str | None = None) -> dt.datetime:
     """The time year-less timestamps are placed against: `now`, the schema's verify.now, or the clock."""
     text = now or model.now
-    if not text:
-        return dt.datetime.now(dt.timezone.utc)
     try:
-        return parse_now(text)
+        value = parse_now(text) if text else dt.datetime.now(dt.timezone.utc)
     except ValueError as exc:
         raise UsageError(f"--now {text!r}: {exc}") from None
+    # milliseconds, as the reference time travels to Elasticsearch
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
 
 
 SHIPPER = "log"  # Filebeat's log.* fields: the local engine reads log.flags like the pipelines

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from stackgen.model.nodes import FieldType, KeyList, Lit, Opt, Slot, Space, Template, Value
+from stackgen.model.timefmt import caseless, parse_format
 from stackgen.model.timefmt import parse_format
 
 CAPTURE_PREFIX = "sg_"
@@ -148,8 +149,6 @@ class Expressions:
             ip = f"%{{SG_IP:{ip_capture(value.name)}}}" if value.ip_target else "%{SG_IP}"
             alts.append(f"(?<{name}>(?:{ip}|{host}|{catch_all}))")
         elif value.type is FieldType.DATE:
-            from stackgen.model.timefmt import parse_format
-
             regex = "|".join(f"(?:{parse_format(f).regex})" for f in value.date_formats)
             alts.append(f"%{{{self.define(pattern_name(value, 'DATE'), regex)}:{name}}}")
         elif value.type is FieldType.BOOLEAN:
@@ -171,7 +170,7 @@ class Expressions:
         element = _element_class(value.split, catch_all)
         first = element
         if value.first:
-            first = self.value(self.values[value.first], element)
+            first = self.value(self.values[value.first], element, optional=False)
         return f"(?<{capture(value.name)}>{first}(?:{sep}{element})*)"
 
     # -- delimited layouts ----------------------------------------------------------------
@@ -261,7 +260,7 @@ class Expressions:
             value = self.values[name]
             if keys.style == "parens":
                 catch = "(?:[^()]|\\([^()]*\\))+"  # one level of parentheses inside a value: (x86)
-                found = f"\\((?i:{escape(key)}){escape(keys.value_separator)}{self.value(value, catch)}\\)"
+                found = f"\\({caseless(escape(key))}{escape(keys.value_separator)}{self.value(value, catch)}\\)"
             else:
                 # a key starts the text or follows a pair separator; its value runs to the next one
                 psep = escape(keys.pair_separator)

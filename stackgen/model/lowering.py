@@ -104,14 +104,14 @@ class _Lowering:
         unmatched = Not(Exists(grok.MATCHED))
         groups: list[tuple[tuple, list[Variant]]] = []
         for variant in self.model.variants:
-            if groups and groups[-1][0] == variant.when and (variant.values() and groups[-1][1][-1].values()):
+            if groups and groups[-1][0] == variant.when and not (variant.empty or groups[-1][1][-1].empty):
                 groups[-1][1].append(variant)
             else:
                 groups.append((variant.when, [variant]))
         for when, members in groups:
             cond = all_of(self._when(when), unmatched)
             tag = f"variant:{members[0].key}"
-            if not members[0].values():
+            if members[0].empty:
                 # a variant without values: the record ended after the head
                 self.steps.append(Set(tag, grok.MATCHED, "true", all_of(Not(Exists(body)), cond)))
                 continue

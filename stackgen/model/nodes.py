@@ -144,6 +144,11 @@ class Variant:
     def values(self) -> list[str]:
         return self.template.slots() if self.template else list(self.fields)
 
+    @property
+    def empty(self) -> bool:
+        """Nothing after the head: the record ends there."""
+        return self.template is None and not self.fields
+
 
 @dataclass(frozen=True)
 class Multiline:

@@ -28,30 +28,36 @@ DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 NAMED = ("ISO8601", "UNIX", "UNIX_MS")
 YEARLESS_TRIES = 8  # enough to reach the previous Feb 29 from any year
 
+def caseless(word: str) -> str:
+    """ASCII letters in either case, spelled out: `(?i)` folds Unicode in Joni and not here."""
+    return "".join(f"[{c.upper()}{c.lower()}]" if c.isascii() and c.isalpha() else c for c in word)
+
+
 # token -> (regex, component)
 TOKENS: dict[str, tuple[str, str]] = {
-    "yyyy": ("[0-9]{4}", "year"),
+    "yyyy": ("(?:[1-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])", "year"),
     "MM": ("[0-9]{2}", "month"),
     "M": ("[0-9]{1,2}", "month"),
-    "MMM": ("(?i:" + "|".join(MONTHS) + ")", "month_name"),
+    "MMM": ("(?:" + "|".join(caseless(m) for m in MONTHS) + ")", "month_name"),
     "dd": ("[0-9]{2}", "day"),
     "d": ("[0-9]{1,2}", "day"),
-    "EEE": ("(?i:" + "|".join(DAYS) + ")", "day_name"),
+    "EEE": ("(?:" + "|".join(caseless(d) for d in DAYS) + ")", "day_name"),
     "HH": ("[0-9]{2}", "hour"),
     "H": ("[0-9]{1,2}", "hour"),
     "mm": ("[0-9]{2}", "minute"),
     "ss": ("[0-9]{2}", "second"),
-    "XXX": ("(?:Z|[+-][0-9]{2}:[0-9]{2})", "offset"),
-    "XX": ("(?:Z|[+-][0-9]{4})", "offset"),
-    "X": ("(?:Z|[+-][0-9]{2}(?:[0-9]{2})?)", "offset"),
-    "Z": ("[+-][0-9]{4}", "offset"),
+    "XXX": ("(?:Z|[+-](?:(?:0[0-9]|1[0-7]):[0-5][0-9]|18:00))", "offset"),  # java.time: at most 18 h
+    "XX": ("(?:Z|[+-](?:(?:0[0-9]|1[0-7])[0-5][0-9]|1800))", "offset"),
+    "X": ("(?:Z|[+-](?:(?:0[0-9]|1[0-7])(?:[0-5][0-9])?|18(?:00)?))", "offset"),
+    "Z": ("[+-](?:(?:0[0-9]|1[0-7])[0-5][0-9]|1800)", "offset"),
 }
 FRACTION = "S"  # S to SSSSSSSSS: exactly that many digits
 _JODA = {"XXX": "ZZ", "XX": "Z", "X": "Z", "Z": "Z"}
-_LITERAL_OK = set(" -:/.,T_[]")
+_LITERAL_OK = set(" -:/.,T_")  # '[' ']' are java.time's optional sections: quote them
 _REGEX_META = set("\\^$.|?*+()[]{}")
 NAMED_REGEX = {
-    "ISO8601": "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\\.[0-9]{1,9})?)?(?:Z|[+-][0-9]{2}:[0-9]{2})?",
+    "ISO8601": "(?:[1-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}"
+               "(?::[0-9]{2}(?:\\.[0-9]{1,9})?)?(?:Z|[+-](?:(?:0[0-9]|1[0-7]):[0-5][0-9]|18:00))?",
     "UNIX": "[0-9]{1,10}(?:\\.[0-9]{1,9})?",
     "UNIX_MS": "[0-9]{1,13}",
 }
@@ -115,13 +121,14 @@ class TimeFormat:
             return None
         years = [fields.pop("year")] if "year" in fields else [now.year - i for i in range(YEARLESS_TRIES)]
         limit = now + dt.timedelta(days=1)
+        sub_micro = fields.get("nanos", 0) % 1000  # datetime stops at microseconds; java.time does not
         for year in years:
             instant = _build(year, fields, timezone)
             if instant is None:
                 if len(years) == 1:
                     return None
                 continue
-            if len(years) > 1 and instant > limit:
+            if len(years) > 1 and (instant > limit or (instant == limit and sub_micro)):
                 continue
             return instant
         return None
@@ -160,7 +167,7 @@ def _java_piece(kind: str, text: str) -> str:
 
 
 def _quote(text: str) -> str:
-    if all(not c.isalpha() and c != "'" for c in text):
+    if all(not c.isalpha() and c not in "'[]{}#" for c in text):
         return text
     return "'" + text.replace("'", "''") + "'"
 
@@ -220,7 +227,9 @@ def parse_format(source: str) -> TimeFormat:
             end = source.find("'", i + 1)
             if end < 0:
                 raise TimeFormatError("unterminated quoted literal")
-            pieces.append(("literal", source[i + 1:end] or "'"))
+            if end == i + 1 or source[end + 1:end + 2] == "'":
+                raise TimeFormatError("a quote inside a format ('') is not supported")
+            pieces.append(("literal", source[i + 1:end]))
             i = end + 1
         elif char.isalpha():
             j = i
@@ -237,6 +246,12 @@ def parse_format(source: str) -> TimeFormat:
             i += 1
         else:
             raise TimeFormatError(f"unsupported literal {char!r} (quote it: '{char}')")
+    for i, (kind, text) in enumerate(pieces):
+        # java.time parses adjacent numbers by width; a regex backtracks: they would split differently
+        if kind == "token" and text in ("M", "d", "H"):
+            around = [pieces[j] for j in (i - 1, i + 1) if 0 <= j < len(pieces)]
+            if any(k == "token" and t not in ("MMM", "EEE") for k, t in around):
+                raise TimeFormatError(f"'{text}' (one or two digits) needs a literal between it and the next number")
     kinds = [TOKENS[p][1] if p in TOKENS else "fraction" for k, p in pieces if k == "token"]
     if len(set(kinds)) != len(kinds):
         raise TimeFormatError("a date component appears twice")
@@ -251,7 +266,7 @@ def parse_format(source: str) -> TimeFormat:
 def format_instant(value: dt.datetime) -> str:
     """An instant as Logstash writes @timestamp: UTC, milliseconds, `Z`."""
     value = value.astimezone(dt.timezone.utc)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return f"{value.year:04d}-" + value.strftime("%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
 def normalize_instant(text: str) -> str:

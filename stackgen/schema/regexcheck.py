@@ -85,3 +85,43 @@ def _unbounded_at(regex: str, i: int) -> bool:
         end = regex.find("}", i)
         return end > 0 and regex[i + 1:end].endswith(",")
     return False
+
+
+# Constructs Joni (Unicode-aware, Ruby syntax) and the local engine (`regex`, ASCII) read differently,
+# or that Elasticsearch refuses: a schema pattern may not use them.
+_DIALECT = [
+    (r"\(\?[a-zA-Z-]+[:)]", "inline flags such as (?i) (case folding differs between engines; spell the cases: [Oo][Kk])"),
+    (r"\[\[:", "POSIX classes such as [[:alpha:]] (Unicode in Joni, ASCII here)"),
+    (r"\\[pP]", "Unicode properties \\p{..}"),
+    (r"\\[bBhHuUxX]", "\\b, \\h, \\u and \\x escapes"),
+    (r"\\[1-9]|\\k<", "back-references"),
+]
+
+
+def dialect_problem(regex: str) -> str | None:
+    """What in a pattern the engines would read differently, or None."""
+    for pattern, what in _DIALECT:
+        if re.search(pattern, regex):
+            return what
+    if re.search(r"[^\\]\^|^\^|(?<!\\)\$", _without_classes(regex)):
+        return "line anchors ^ and $ (Logstash matches them at every line of a record)"
+    if re.search(r"[^\x00-\x7f]", regex):
+        return "non-ASCII characters (case and class rules differ between engines)"
+    return None
+
+
+def _without_classes(regex: str) -> str:
+    out, i, depth = [], 0, 0
+    while i < len(regex):
+        if regex[i] == "\\":
+            out.append(regex[i:i + 2] if depth == 0 else "")
+            i += 2
+            continue
+        if regex[i] == "[":
+            depth += 1
+        elif regex[i] == "]" and depth:
+            depth -= 1
+        elif depth == 0:
+            out.append(regex[i])
+        i += 1
+    return "".join(out)

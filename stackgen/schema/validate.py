@@ -23,12 +23,14 @@ from stackgen.model.timefmt import TimeFormatError, parse_format, parse_now
 from stackgen.schema.dashboards import DashboardReader
 from stackgen.schema.layout import LayoutReader
 from stackgen.schema.reader import Reader
-from stackgen.schema.regexcheck import nested_quantifier
+from stackgen.schema.regexcheck import dialect_problem, nested_quantifier
 from stackgen.schema.yamlnodes import Node
 
 NAME_RE = r"[a-z][a-z0-9_-]*"
 VALUE_RE = r"[a-z](?:[a-z0-9]|_(?!_))*"
 PATTERN_RE = r"[A-Z][A-Z0-9_]*"
+# The IANA names the JVM knows too: UTC and Area/Location (no "localtime", "right/...", "EST5EDT").
+TIMEZONE_RE = r"UTC|(?:Africa|America|Antarctica|Arctic|Asia|Atlantic|Australia|Europe|Indian|Pacific|Etc)/[A-Za-z0-9_+\-/]+"
 NAMESPACE_RE = r"[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*"
 TARGET_RE = r"(?:@?[A-Za-z_][A-Za-z0-9_-]*)(?:\.[A-Za-z_][A-Za-z0-9_-]*)*"
 RESERVED_TARGETS = {"tags", "event.original", "@metadata", "_id", "_index", "_source"}
@@ -102,6 +104,8 @@ class SchemaReader(Reader):
         if layout is not None and values is not None:
             used = layouts.check(top, layout, variants, default, values, self.declared)
             self._check_values(top, values, used)
+            if not self.problems:
+                self._check_shared_targets(layout, variants, default, values)
         if self.problems or None in (name, source, layout, values):
             return None
         timestamp = top["timestamp"].text if "timestamp" in top else ""
@@ -160,6 +164,10 @@ class SchemaReader(Reader):
             onig_like.compile(probe)
         except onig_like.error as exc:
             self.error(node, "SG011", path, f"invalid regular expression: {exc}")
+            return
+        dialect = dialect_problem(probe)
+        if dialect:
+            self.error(node, "SG011", path, f"not available in schema patterns: {dialect}")
             return
         nested = nested_quantifier(probe)
         if nested:
@@ -235,8 +243,15 @@ class SchemaReader(Reader):
 
     def _claim_target(self, targets: dict, target: str, kind: FieldType, node: Node, path: str) -> None:
         """A document field is written by values of one type (several may share it, e.g. per variant)."""
-        if target in RESERVED_TARGETS or target.startswith("@metadata") or target.startswith("sg_"):
-            self.error(node, "SG015", path, f"'{target}' is reserved (stackgen writes it itself)")
+        root = target.split(".")[0]
+        under = [r for r in ("tags", "event.original", "message") if target.startswith(r + ".")]
+        if target in RESERVED_TARGETS or root.startswith(("sg_", "_")) or under or \
+                (root.startswith("@") and target != "@timestamp") or "event.original".startswith(target + "."):
+            self.error(node, "SG015", path, f"'{target}' is reserved (Elasticsearch's metadata, or a field "
+                                            "stackgen writes itself: tags, event.original, message)")
+            return
+        if target == "message" and not path.endswith(".target"):
+            self.error(node, "SG015", path, "only a value's own target may be 'message' (the record's text)")
             return
         for other, (other_path, other_kind) in targets.items():
             if other == target and other_kind is not kind:
@@ -302,6 +317,10 @@ class SchemaReader(Reader):
                                           what="value name")
         if "first" in entries and "split" not in entries:
             self.error(entries["first"], "SG018", f"{path}.first", "'first' names the first element of a list (split)")
+        if fields.get("first") == name:
+            self.error(entries["first"], "SG017", f"{path}.first", "a list's first element is another value")
+        if "also" in entries and "split" in entries:
+            self.error(entries["also"], "SG018", f"{path}.also", "'also' copies text, not lists")
         if "keys" in entries:
             fields["keys"] = self._keys(entries["keys"], f"{path}.keys")
         if "ignore_above" in entries and kind is FieldType.KEYWORD:
@@ -376,6 +395,8 @@ class SchemaReader(Reader):
             if "timezone" in entries:
                 tz = self.string(entries["timezone"], f"{path}.timezone")
                 try:
+                    if not re.fullmatch(TIMEZONE_RE, tz or ""):
+                        raise ValueError(tz)
                     zoneinfo.ZoneInfo(tz or "")
                     fields["timezone"] = tz
                 except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -406,6 +427,40 @@ class SchemaReader(Reader):
         return tuple(out)
 
     # -- cross-references -------------------------------------------------------------------
+
+    def _check_shared_targets(self, layout, variants, default, values) -> None:
+        """Values may share a target only when no record can hold two of them (e.g. per variant)."""
+        heads = [list(t.slots()) for t in layout.templates] or [list(layout.head)]
+        tails = [v.values() for v in variants] + [list(default or ())]
+        common = layout.continuation.slots() if layout.continuation else []
+        reported: set[str] = set()
+        for head in heads:
+            for tail in tails:
+                names = self._with_keys([*head, *tail, *common], values)
+                owners: dict[str, str] = {}
+                for name in names:
+                    value = values[name][0]
+                    for target in {value.target, value.label_target, value.ip_target, value.host_target, *value.also}:
+                        if target is None:
+                            continue
+                        if target in owners and owners[target] != name and target not in reported:
+                            reported.add(target)
+                            self.error(values[name][1], "SG013", f"values.{name}",
+                                       f"'{name}' and '{owners[target]}' both write '{target}' and can meet in one "
+                                       "record: give one of them another target")
+                        owners.setdefault(target, name)
+
+    @staticmethod
+    def _with_keys(names: list[str], values) -> list[str]:
+        out, todo = [], list(names)
+        while todo:
+            name = todo.pop(0)
+            if name in out or name not in values:
+                continue
+            out.append(name)
+            value = values[name][0]
+            todo += [ref for _, ref in (value.keys.keys if value.keys else ())] + ([value.first] if value.first else [])
+        return out
 
     def _check_values(self, top, values, used: set[str]) -> None:
         """The timestamp, references between values, and values no layout uses."""

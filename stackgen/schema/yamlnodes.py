@@ -55,9 +55,15 @@ class _TooLarge(Exception):
         self.node = node
 
 
+def _position(mark, text: str) -> tuple[int, int]:
+    """Line and column as editors count them: only \\n ends a line (PyYAML also counts U+2028, U+0085)."""
+    start = text.rfind("\n", 0, mark.index) + 1
+    return text.count("\n", 0, mark.index) + 1, mark.index - start + 1
+
+
 def _wrap(node: yaml.Node, file: str, problems: list[Diagnostic], path: str, budget: list[int],
-          depth: int = 0) -> Node:
-    line, col = node.start_mark.line + 1, node.start_mark.column + 1
+          depth: int = 0, text: str = "") -> Node:
+    line, col = _position(node.start_mark, text)
     budget[0] -= 1
     if budget[0] < 0:
         raise _TooLarge(node, f"the schema expands to more than {MAX_NODES:,} YAML nodes (aliases of aliases?)")
@@ -67,7 +73,7 @@ def _wrap(node: yaml.Node, file: str, problems: list[Diagnostic], path: str, bud
         out = Node("map", line, col)
         seen: dict[str, int] = {}
         for key_node, value_node in node.value:
-            key = _wrap(key_node, file, problems, path, budget, depth + 1)
+            key = _wrap(key_node, file, problems, path, budget, depth + 1, text)
             sub = f"{path}.{key.text}" if path else key.text
             if key.kind != "scalar":
                 problems.append(Diagnostic(file, key.line, key.col, "SG003", path, "mapping keys must be plain strings"))
@@ -79,11 +85,11 @@ def _wrap(node: yaml.Node, file: str, problems: list[Diagnostic], path: str, bud
                 )
                 continue
             seen[key.text] = key.line
-            out.items.append((key, _wrap(value_node, file, problems, sub, budget, depth + 1)))
+            out.items.append((key, _wrap(value_node, file, problems, sub, budget, depth + 1, text)))
         return out
     if isinstance(node, yaml.SequenceNode):
         out = Node("seq", line, col)
-        out.children = [_wrap(child, file, problems, f"{path}[{i}]", budget, depth + 1)
+        out.children = [_wrap(child, file, problems, f"{path}[{i}]", budget, depth + 1, text)
                         for i, child in enumerate(node.value)]
         return out
     try:
@@ -91,6 +97,11 @@ def _wrap(node: yaml.Node, file: str, problems: list[Diagnostic], path: str, bud
     except yaml.constructor.ConstructorError:
         problems.append(Diagnostic(file, line, col, "SG001", path, f"unsupported YAML tag '{node.tag}'"))
         value = str(node.value)  # read as plain text so nothing cascades from it
+    except (ValueError, KeyError, AttributeError, OverflowError, TypeError) as exc:
+        if node.tag != "tag:yaml.org,2002:timestamp":
+            problems.append(Diagnostic(file, line, col, "SG001", path,
+                                       f"{node.value!r} is not a valid {node.tag.rsplit(':', 1)[-1]}: {exc}"))
+        value = str(node.value)  # a date-like text that is no date (2001-02-30) is just text
     return Node("scalar", line, col, value=value, text=str(node.value))
 
 
@@ -101,7 +112,7 @@ def load_nodes(text: str, file: str) -> tuple[Node | None, list[Diagnostic]]:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        line, col = _position(mark, text) if mark else (1, 1)
         message = " ".join(part for part in (exc.context, exc.problem) if part)
         return None, [Diagnostic(file, line, col, "SG001", "", f"YAML syntax error: {message}")]
     except yaml.YAMLError as exc:  # e.g. a bad character before any mark exists
@@ -111,7 +122,7 @@ def load_nodes(text: str, file: str) -> tuple[Node | None, list[Diagnostic]]:
     if root is None:
         return None, [Diagnostic(file, 1, 1, "SG004", "", "the schema is empty")]
     try:
-        return _wrap(root, file, problems, "", [MAX_NODES]), problems
+        return _wrap(root, file, problems, "", [MAX_NODES], 0, text), problems
     except _TooLarge as exc:
-        mark = exc.node.start_mark
-        return None, [Diagnostic(file, mark.line + 1, mark.column + 1, "SG001", "", str(exc))]
+        line, col = _position(exc.node.start_mark, text)
+        return None, [Diagnostic(file, line, col, "SG001", "", str(exc))]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from stackgen.model import steps as S
 from stackgen.model.lowering import RAW, lower
 from stackgen.model.nodes import LogModel, ORIGINAL_FIELD, TAG_GROK
+from stackgen.model.timefmt import parse_format
 from stackgen.targets.base import Artifact, painless_string, to_json
 
 NAME = "es_pipeline"
@@ -25,20 +26,28 @@ String text = ctx[params.source];
 ZonedDateTime now = ctx.sg__now == null ? null : ZonedDateTime.parse(ctx.sg__now);
 ZoneId zone = ZoneId.of(params.timezone);
 Instant found = null;
-for (String fmt : params.formats) {
+for (int f = 0; f < params.formats.size(); f++) {
+  String fmt = params.formats.get(f);
+  boolean digits = text.length() > 0;
+  int dots = 0;
+  for (int c = 0; c < text.length(); c++) {
+    char ch = text.charAt(c);
+    if (ch == (char) '.') { dots++; } else if (ch < (char) '0' || ch > (char) '9') { digits = false; }
+  }
   if (found == null && fmt == 'UNIX_MS') {
-    try { found = Instant.ofEpochMilli(Long.parseLong(text)); } catch (NumberFormatException e) {}
+    if (digits && dots == 0 && text.length() <= 13) { found = Instant.ofEpochMilli(Long.parseLong(text)); }
   } else if (found == null && fmt == 'UNIX') {
     int dot = text.indexOf('.');
-    try {
-      long secs = Long.parseLong(dot < 0 ? text : text.substring(0, dot));
-      String frac = dot < 0 ? '' : text.substring(dot + 1);
+    String whole = dot < 0 ? text : text.substring(0, dot);
+    String frac = dot < 0 ? '' : text.substring(dot + 1);
+    if (digits && dots <= 1 && whole.length() >= 1 && whole.length() <= 10 && frac.length() <= 9
+        && !(dot >= 0 && frac.length() == 0)) {
       while (frac.length() < 9) { frac = frac + '0'; }
-      found = Instant.ofEpochSecond(secs, Long.parseLong(frac.substring(0, 9)));
-    } catch (NumberFormatException e) {}
+      found = Instant.ofEpochSecond(Long.parseLong(whole), Long.parseLong(frac));
+    }
   } else if (found == null) {
-    boolean yearless = fmt != 'ISO8601' && fmt.indexOf('u') < 0;
-    int tries = yearless && now != null ? 8 : 1;
+    boolean yearless = params.yearless.get(f) && now != null;
+    int tries = yearless ? 8 : 1;
     for (int i = 0; i < tries && found == null; i++) {
       DateTimeFormatterBuilder b = new DateTimeFormatterBuilder().parseCaseInsensitive();
       if (fmt == 'ISO8601') {
@@ -46,7 +55,7 @@ for (String fmt : params.formats) {
       } else {
         b.appendPattern(fmt);
       }
-      if (yearless && now != null) { b.parseDefaulting(ChronoField.YEAR, now.getYear() - i); }
+      if (yearless) { b.parseDefaulting(ChronoField.YEAR, now.getYear() - i); }
       ZonedDateTime z = null;
       try {
         TemporalAccessor t = b.toFormatter(Locale.ROOT).withResolverStyle(ResolverStyle.STRICT).parse(text);
@@ -67,8 +76,14 @@ if (found == null) {
   if (ctx.tags == null) { ctx.tags = new ArrayList(); }
   if (!ctx.tags.contains(params.fail_tag)) { ctx.tags.add(params.fail_tag); }
 } else {
-  ctx[params.target] = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'", Locale.ROOT)
-      .format(found.atZone(ZoneOffset.UTC));
+  String out = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'", Locale.ROOT).format(found.atZone(ZoneOffset.UTC));
+  Map node = ctx;
+  List parts = params.target_path;
+  for (int p = 0; p < parts.size() - 1; p++) {
+    if (!(node.get(parts.get(p)) instanceof Map)) { node.put(parts.get(p), new HashMap()); }
+    node = (Map) node.get(parts.get(p));
+  }
+  node.put(parts.get(parts.size() - 1), out);
 }
 """.strip()
 
@@ -137,8 +152,11 @@ def processors(step) -> list[dict]:
         return [{"split": {"field": step.field, "separator": _regex_literal(step.separator), "ignore_missing": True,
                            "tag": step.tag}}]
     if isinstance(step, S.Date):
-        params = {"source": step.source, "target": step.target, "formats": [_java(f) for f in step.formats],
-                  "timezone": step.timezone, "fail_tag": step.fail_tag}
+        formats = [parse_format(f) for f in step.formats]
+        path = [step.target] if step.target.startswith("@") else step.target.split(".")
+        params = {"source": step.source, "target_path": path, "formats": [f.java for f in formats],
+                  "yearless": [not f.has_year for f in formats], "timezone": step.timezone,
+                  "fail_tag": step.fail_tag}
         return [{"script": {"lang": "painless", "source": DATE_SCRIPT, "params": params,
                             "if": f"ctx.{step.source} != null", "tag": step.tag}}]
     if isinstance(step, S.Tag):
@@ -151,12 +169,6 @@ def processors(step) -> list[dict]:
     if isinstance(step, S.Remove):
         return [{"remove": {"field": list(step.fields), "ignore_missing": True, "tag": step.tag}}]
     raise AssertionError(f"no printer for {type(step).__name__}")
-
-
-def _java(fmt: str) -> str:
-    from stackgen.model.timefmt import parse_format
-
-    return parse_format(fmt).java
 
 
 def _regex_literal(text: str) -> str:

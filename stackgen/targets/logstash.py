@@ -28,8 +28,8 @@ text = event.get("{source}")
 zone = java.time.ZoneId.of("{timezone}")
 now = java.time.ZonedDateTime.now(java.time.ZoneOffset::UTC)
 found = nil
-{formats}.each do |fmt|
-  yearless = !fmt.include?("u")
+{formats}.each_with_index do |fmt, f|
+  yearless = {yearless}[f]
   (yearless ? 8 : 1).times do |i|
     next if found
     b = java.time.format.DateTimeFormatterBuilder.new.parseCaseInsensitive.appendPattern(fmt)
@@ -157,7 +157,8 @@ class _Printer:
                     f"  timezone => {logstash_string(step.timezone)}", '  locale => "en"',
                     f"  target => {self.f(step.target)}", f"  tag_on_failure => [{logstash_string(step.fail_tag)}]", "}"]
         code = _RUBY_DATE.format(source=step.source, timezone=step.timezone, target=logstash_field(step.target),
-                                 fail_tag=step.fail_tag, formats="[" + ", ".join(_ruby_string(f.java) for f in formats) + "]")
+                                 fail_tag=step.fail_tag, formats="[" + ", ".join(_ruby_string(f.java) for f in formats) + "]",
+                                 yearless="[" + ", ".join("false" if f.has_year else "true" for f in formats) + "]")
         return ["ruby {", f"  id => {self.id(step.tag)}", "  code => '", *("    " + x for x in code.splitlines()), "  '", "}"]
 
 
