@@ -206,11 +206,14 @@ class SchemaReader(Reader):
 
     def _check_re2(self, text: str, node: Node, path: str) -> None:
         """Filebeat reads this with Go's RE2 (linear time: no lookaround, no back-references)."""
+        options = re2.Options()
+        options.log_errors = False  # the problem is reported here, not on stderr
         try:
-            re2.compile(text)
+            re2.compile(text, options)
         except re2.error as exc:
+            reason = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else exc
             self.error(node, "SG011", path, f"not an RE2 expression as Filebeat reads it (no lookarounds, "
-                                            f"back-references, atomic groups or possessive quantifiers): {exc}")
+                                            f"back-references, atomic groups or possessive quantifiers): {reason}")
 
     def _values(self, node: Node | None, namespace: str, patterns) -> dict[str, tuple[Value, Node]] | None:
         if node is None:
@@ -245,10 +248,10 @@ class SchemaReader(Reader):
         """A document field is written by values of one type (several may share it, e.g. per variant)."""
         root = target.split(".")[0]
         under = [r for r in ("tags", "event.original", "message") if target.startswith(r + ".")]
-        if target in RESERVED_TARGETS or root.startswith(("sg_", "_")) or under or \
+        if target in RESERVED_TARGETS or root.startswith(("sg_", "_")) or root == "log" or under or \
                 (root.startswith("@") and target != "@timestamp") or "event.original".startswith(target + "."):
-            self.error(node, "SG015", path, f"'{target}' is reserved (Elasticsearch's metadata, or a field "
-                                            "stackgen writes itself: tags, event.original, message)")
+            self.error(node, "SG015", path, f"'{target}' is reserved (Elasticsearch's metadata, Filebeat's log.*, "
+                                            "or a field stackgen writes itself: tags, event.original, message)")
             return
         if target == "message" and not path.endswith(".target"):
             self.error(node, "SG015", path, "only a value's own target may be 'message' (the record's text)")
