@@ -3,6 +3,7 @@ security defaults, secrets only in .env, and pre-flight checks that say what is 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import re
 import stat
 
@@ -17,7 +18,8 @@ from stackgen.targets import compose
 
 from conftest import ROOT
 
-SPEC = ROOT.parent / "shared" / "data" / "compose-spec.json"
+# The Compose Specification's JSON schema (Apache-2.0, compose-spec/compose-spec), kept in the repository
+SPEC = Path(__file__).resolve().parent / "data" / "compose-spec.json"
 
 
 @pytest.fixture(scope="module")
