@@ -515,7 +515,7 @@ class Builder:
     def target(self, name: str, kind: str) -> str | None:
         """A document field for a value: the default (None), an ordinary one, a shared or a colliding one."""
         draw = self.draw
-        choice = draw(weighted((8, "default"), (3, "field"), (1, "nasty"), (1, "shared")))
+        choice = draw(weighted((8, "default"), (3, "field"), (1, "nasty"), (1, "sharing")))
         if choice == "nasty" and not self.on["nasty_targets"]:
             choice = "field"
         if choice == "nasty":
@@ -524,7 +524,7 @@ class Builder:
                 choice = "field"
             elif self.claim(target, kind):
                 return target
-        if choice == "shared" and self.on["shared_targets"]:
+        if choice == "sharing" and self.on["shared_targets"]:
             same = [t for t, k in self.claimed if k == kind and t.startswith("f.")]
             if same:
                 return draw(st.sampled_from(same))
