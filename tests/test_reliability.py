@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -17,7 +16,7 @@ from stackgen.errors import SchemaError
 from stackgen.schema import parse_schema
 
 from conftest import ROOT, SAMPLES
-from test_schema_errors import GOOD, PATTERN
+from test_schema_errors import GOOD
 
 
 def codes(text: str) -> list[str]:

@@ -13,11 +13,8 @@ record still matches, and the `__bad` capture tells every engine to tag the docu
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from stackgen.model.nodes import FieldType, KeyList, Lit, Opt, Slot, Space, Template, Value
 from stackgen.model.timefmt import caseless, parse_format
-from stackgen.model.timefmt import parse_format
 
 CAPTURE_PREFIX = "sg_"
 REST = "sg__rest"
