@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from stackgen.engines import embedded, jvm
+from stackgen.engines import embedded, jvm, processes
 from stackgen.errors import EngineError, EnvironmentProblem
 
 from conftest import ROOT, SAMPLES
@@ -314,20 +314,20 @@ def test_a_start_sweeps_directories_whose_node_and_owner_are_gone(sandbox):
         path = tmp / f"stackgen-es-{name}"
         (path / "node_1" / "data").mkdir(parents=True)
         if owner is not None:
-            (path / embedded.OWNER_FILE).write_text(json.dumps(owner))
+            (path / processes.OWNER_FILE).write_text(json.dumps(owner))
         if mtime is not None:
             os.utime(path, (mtime, mtime))
         return path
 
     dead_owner = directory("deadowner", {"pid": gone.pid, "start": "1"})
     orphan = directory("orphan", mtime=old)  # an older stackgen's directory, an hour old, no node on it
-    mine = directory("mine", embedded._owner(), mtime=old)
+    mine = directory("mine", processes._owner(), mtime=old)
     young = directory("young")  # no owner yet: being made right now
     used = directory("used", mtime=old)
     user = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)", str(used)])
     try:
         assert wait_until(lambda: str(used) in Path(f"/proc/{user.pid}/cmdline").read_bytes().decode(), 10)
-        removed = embedded.sweep_stale()
+        removed = processes.sweep_stale()
         assert sorted(removed) == sorted([dead_owner, orphan])
         assert not dead_owner.exists() and not orphan.exists()
         assert mine.exists() and young.exists() and used.exists()
