@@ -13,6 +13,7 @@ from stackgen.engines.framing import Record
 from stackgen.engines.grokregex import compile_grok
 from stackgen.errors import UsageError
 from stackgen.model import steps as S
+from stackgen.model.grok import MATCHED
 from stackgen.model.lowering import RAW, lower
 from stackgen.model.nodes import LogModel, ORIGINAL_FIELD
 from stackgen.model.timefmt import format_instant, parse_format, parse_now
@@ -60,40 +61,42 @@ class LocalEngine:
 
     def run(self, text: str, flags: tuple[str, ...] = ()) -> dict:
         """The document for one record (`flags`: the shipper's log.flags)."""
-        ctx: dict = {RAW: text, SHIPPER: {"flags": list(flags)}}
-        for step in self.plan.steps:
-            self._step(step, ctx, None)
-        del ctx[SHIPPER]  # shipper metadata, not the parser's document
-        return ctx
+        return self._execute(text, flags)
 
     def variant(self, text: str) -> str | None:
         """The first-match variant a record took, `*` for none (None when selection is by discriminator)."""
-        if self.model.select != "first_match" and self.model.delimited:
+        if not self.model.first_match:
             return None
-        ctx: dict = {RAW: text, "sg__variant": "*"}
-        for step in self.plan.steps:
-            self._step(step, ctx, None)
-        return ctx["sg__variant"]
+        taken: list[str] = []
+        self._execute(text, taken=taken)
+        return taken[0] if taken else "*"
 
     def grok_steps(self, text: str) -> list[tuple[str, str, dict | None]]:
         """Each grok pattern this record is tried with: (pattern, input, captures or None)."""
         trace: list = []
-        ctx: dict = {RAW: text}
-        for step in self.plan.steps:
-            self._step(step, ctx, trace)
+        self._execute(text, trace=trace)
         return trace
+
+    def _execute(self, text: str, flags: tuple[str, ...] = (), trace: list | None = None,
+                 taken: list | None = None) -> dict:
+        """Run every step on one record; `trace` collects grok attempts, `taken` the variant matched."""
+        ctx: dict = {RAW: text, SHIPPER: {"flags": list(flags)}}
+        for step in self.plan.steps:
+            self._step(step, ctx, trace, taken)
+        del ctx[SHIPPER]  # shipper metadata, not the parser's document
+        return ctx
 
     # -- interpretation ---------------------------------------------------------------------
 
-    def _step(self, step, ctx: dict, trace: list | None) -> None:
+    def _step(self, step, ctx: dict, trace: list | None, taken: list | None) -> None:
         if getattr(step, "when", None) is not None and not holds(step.when, ctx):
             return
         if isinstance(step, S.Grok):
-            self._grok(step, ctx, trace)
+            self._grok(step, ctx, trace, taken)
         elif isinstance(step, S.Set):
             put(ctx, step.field, step.value)
-            if step.tag.startswith("variant:") and "sg__variant" in ctx:
-                ctx["sg__variant"] = step.tag.split(":", 1)[1]
+            if step.field == MATCHED and taken is not None:  # an empty variant: the record ended there
+                taken.append(step.tag.split(":", 1)[1])
         elif isinstance(step, S.Move):
             if ctx.get(step.source) is not None:
                 put(ctx, step.target, ctx.pop(step.source))
@@ -121,7 +124,7 @@ class LocalEngine:
         else:
             raise AssertionError(f"no interpreter for {type(step).__name__}")
 
-    def _grok(self, step: S.Grok, ctx: dict, trace: list | None) -> None:
+    def _grok(self, step: S.Grok, ctx: dict, trace: list | None, taken: list | None) -> None:
         text = ctx.get(step.field)
         if not isinstance(text, str):
             return
@@ -138,8 +141,8 @@ class LocalEngine:
                 trace.append((pattern, text, caps))
             if caps is not None:
                 ctx.update(caps)
-                if step.variants and "sg__variant" in ctx:
-                    ctx["sg__variant"] = step.variants[step.patterns.index(pattern)]
+                if step.variants and taken is not None:
+                    taken.append(step.variants[step.patterns.index(pattern)])
                 return
         if step.fail_tag:
             add_tag(ctx, step.fail_tag)

@@ -97,10 +97,12 @@ def value_captures(value: Value) -> list[str]:
     return out
 
 
+_CLASS_ESCAPES = {"\\": "\\\\", "]": "\\]", "[": "\\[", "^": "\\^", "-": "\\-", "\n": "\\n",
+                  "\t": "\\t", "\r": "\\r"}
+
+
 def _char_class(chars: set[str], negate: bool = True) -> str:
-    special = {"\\": "\\\\", "]": "\\]", "[": "\\[", "^": "\\^", "-": "\\-", "\n": "\\n",
-               "\t": "\\t", "\r": "\\r"}
-    body = "".join(special.get(c, c) for c in sorted(chars))
+    body = "".join(_CLASS_ESCAPES.get(c, c) for c in sorted(chars))
     return f"[{'^' if negate else ''}{body}]"
 
 
@@ -172,38 +174,29 @@ class Expressions:
 
     # -- delimited layouts ----------------------------------------------------------------
 
-    def fields(self, separator: str, names: tuple[str, ...]) -> str:
-        """The values after the head, each preceded by the separator; the last may lose its blank."""
-        sep = escape(separator)
-        sep_core = escape(separator.rstrip())
-        trail = separator[len(separator.rstrip()):]
-        catch = field_class(separator)
-        parts = ["\\A"]
-        for i, name in enumerate(names):
-            expr = self.value(self.values[name], catch)
-            if i < len(names) - 1 or not trail:
-                parts.append(sep + expr)
-            else:
-                # Shippers may trim trailing white space: accept the last separator without it.
-                parts.append(f"{sep_core}(?:{escape(trail)}{expr})?")
-        parts.append("\\z")
-        return "".join(parts)
+    def fields(self, separator: str, names: tuple[str, ...], marker: str | None = None) -> str:
+        """The values after the head, each preceded by the separator; `marker` captures them all."""
+        inner = self._after_each(separator, [self.value(self.values[n], field_class(separator)) for n in names])
+        if marker:
+            inner = f"(?<{marker}>{inner})"
+        return "\\A" + inner + "\\z"
 
     def head(self, separator: str, names: tuple[str, ...]) -> str:
-        catch = field_class(separator)
+        """The head values, then the rest of the record (the variant's text) when there is one."""
+        exprs = [self.value(self.values[n], field_class(separator)) for n in names]
+        sep_core = escape(separator.rstrip())
+        return "\\A" + exprs[0] + self._after_each(separator, exprs[1:]) + f"(?<{REST}>{sep_core}[\\s\\S]*)?\\z"
+
+    @staticmethod
+    def _after_each(separator: str, exprs: list[str]) -> str:
+        """Each expression preceded by the separator; the last separator may have lost its trailing
+        blank (shippers trim trailing white space), the value after it then being absent."""
         sep_core = escape(separator.rstrip())
         trail = separator[len(separator.rstrip()):]
-        parts = ["\\A"]
-        for i, name in enumerate(names):
-            expr = self.value(self.values[name], catch)
-            if i == 0:
-                parts.append(expr)
-            elif i < len(names) - 1 or not trail:
-                parts.append(escape(separator) + expr)
-            else:
-                # a record ending with the separator trimmed of its blank keeps its head values
-                parts.append(f"{sep_core}(?:{escape(trail)}{expr})?")
-        parts.append(f"(?<{REST}>{sep_core}[\\s\\S]*)?\\z")
+        parts = [escape(separator) + expr for expr in exprs[:-1]]
+        if exprs:
+            last = exprs[-1]
+            parts.append(f"{sep_core}(?:{escape(trail)}{last})?" if trail else escape(separator) + last)
         return "".join(parts)
 
     # -- templates ------------------------------------------------------------------------
@@ -256,31 +249,27 @@ class Expressions:
         for key, name in keys.keys:
             value = self.values[name]
             if keys.style == "parens":
-                catch = "(?:[^()]|\\([^()]*\\))+"  # one level of parentheses inside a value: (x86)
-                found = f"\\({caseless(escape(key))}{escape(keys.value_separator)}{self.value(value, catch)}\\)"
+                # anywhere, at any depth; one level of parentheses inside a value: (x86)
+                catch = "(?:[^()]|\\([^()]*\\))+"
+                found = (f"[\\s\\S]*?\\({caseless(escape(key))}{escape(keys.value_separator)}"
+                         f"{self.value(value, catch)}\\)")
             else:
                 # a key starts the text or follows a pair separator; its value runs to the next one
                 psep = escape(keys.pair_separator)
                 catch = f"(?:(?!{psep})[\\s\\S])+"
                 found = (f"(?:\\A|[\\s\\S]*?{psep}){escape(key)}{escape(keys.value_separator)}"
                          f"{self.value(value, catch)}(?={psep}|\\z)")
-                parts.append(f"(?=(?:{found})?)")
-                continue
-            parts.append(f"(?=(?:[\\s\\S]*?{found})?)")
+            parts.append(f"(?=(?:{found})?)")
         return "".join(parts)
 
 
 _END = "\x00END"
 
 
-def _class_escape(char: str) -> str:
-    return "\\" + char if char in "\\^]-[" else char
-
-
 def _element_class(separator: str, catch_all: str) -> str:
     """A list element: the slot's text without the list separator's first character."""
     if catch_all.startswith("[^") and catch_all.endswith("]+"):
-        return catch_all[:-2] + _class_escape(separator[0]) + "]+"
+        return catch_all[:-2] + _CLASS_ESCAPES.get(separator[0], separator[0]) + "]+"
     return f"(?:(?!{escape(separator)}){catch_all[:-1] if catch_all.endswith('+') else catch_all})+"
 
 

@@ -16,7 +16,6 @@ from stackgen.model.nodes import (FAILURE_TAGS, FieldType, LogModel, TAG_DATE, T
                                   Value, Variant)
 from stackgen.model.steps import (AnyOf, Convert, Copy, Flagged, Date, Equals, Exists, Grok, KeepOriginal, Move, NOW_FIELD,
                                   Not, Plan, Remove, Set, Split, Tag, Tagged, all_of)
-from stackgen.model.timefmt import parse_format
 
 RAW = "message"
 
@@ -77,8 +76,7 @@ class _Lowering:
         self.steps.extend(deferred)
         temporaries = self._temporaries()
         self.steps.append(Remove("cleanup", temporaries))
-        needs_now = any(not parse_format(f).has_year for v in model.values for f in v.date_formats)
-        return Plan(tuple(self.steps), needs_now, temporaries)
+        return Plan(tuple(self.steps), model.needs_now, temporaries)
 
     # -- variants ---------------------------------------------------------------------------
 
@@ -125,8 +123,7 @@ class _Lowering:
     def _variant_pattern(self, variant: Variant) -> str:
         if variant.template:
             return self.expr.template(variant.template, marker=grok.MATCHED)
-        pattern = self.expr.fields(self.model.separator, variant.fields)
-        return f"\\A(?<{grok.MATCHED}>" + pattern[2:-2] + ")\\z"
+        return self.expr.fields(self.model.separator, variant.fields, marker=grok.MATCHED)
 
     def _when(self, when) -> object | None:
         conds = [Equals(grok.capture(name), texts) for name, texts in when]
@@ -175,11 +172,11 @@ class _Lowering:
         out = [grok.REST]
         if self.model.continuation:
             out += [grok.LINE, grok.CONTINUATION]
-        if self.model.select == "first_match" or not self.model.delimited:
+        if self.model.first_match:
             out.append(grok.MATCHED)
         for value in self.model.values:
             out += grok.value_captures(value)
-        if any(not parse_format(f).has_year for v in self.model.values for f in v.date_formats):
+        if self.model.needs_now:
             out.append(NOW_FIELD)
         return tuple(out)
 

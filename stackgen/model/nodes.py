@@ -4,6 +4,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from stackgen.model.timefmt import parse_format
+
 
 class FieldType(str, enum.Enum):
     """Types a value can take; each maps to one Elasticsearch field type."""
@@ -290,6 +292,16 @@ class LogModel:
     @property
     def delimited(self) -> bool:
         return self.separator is not None
+
+    @property
+    def first_match(self) -> bool:
+        """Variants tried in order (the document does not say which matched), not by discriminator."""
+        return self.select == "first_match" or not self.delimited
+
+    @property
+    def needs_now(self) -> bool:
+        """A year-less date format: the reference time is part of parsing."""
+        return any(not parse_format(f).has_year for v in self.values for f in v.date_formats)
 
     def variant(self, key: str) -> Variant:
         for variant in self.variants:

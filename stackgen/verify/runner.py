@@ -17,7 +17,7 @@ DEFAULT_VARIANT = "*"
 
 def variants_seen(model: LogModel, records: list[Record], documents: list[dict]) -> set[str]:
     """Variants that parsed without a structure failure in these records (`*`: the default)."""
-    if model.select == "first_match" or not model.delimited:
+    if model.first_match:
         # which variant matched is not in the document: the step interpreter tells (local = engines)
         local = LocalEngine(model)
         return {local.variant(record.text) for record in records}
@@ -37,7 +37,7 @@ def variants_seen(model: LogModel, records: list[Record], documents: list[dict])
 
 def wanted_variants(model: LogModel) -> list[str]:
     """Every variant a sample must exercise; `*` too where other records are accepted."""
-    if model.select == "first_match" or not model.delimited:
+    if model.first_match:
         keep = model.default_fields is None and model.variants
         return [*model.variant_keys, *([DEFAULT_VARIANT] if keep else [])]
     return [*model.variant_keys, DEFAULT_VARIANT] if model.discriminator else []
