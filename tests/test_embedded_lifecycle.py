@@ -298,8 +298,10 @@ def test_a_node_that_exits_during_startup_leaves_no_directory(sandbox):
 
 
 def test_missing_java_leaves_no_directory(sandbox, monkeypatch, tmp_path):
-    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
-    with pytest.raises(EnvironmentProblem, match="not found on PATH: java"):
+    for name, value in {"PATH": str(tmp_path / "empty"), "STACKGEN_JVM_ROOTS": "", "JAVA_HOME": "",
+                        "STACKGEN_JAVA_HOME": ""}.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(EnvironmentProblem, match="not found: java"):
         embedded.EmbeddedNode().start()
     assert leftovers(sandbox.tmp) == []
 

@@ -93,11 +93,12 @@ def test_cli_verify_and_parse_against_a_cluster(es_url, tmp_path, capsys):
 
 
 def test_missing_java_is_an_environment_error_naming_it(tmp_path):
-    env = {**os.environ, "PATH": str(tmp_path), "STACKGEN_CACHE": str(tmp_path / "cache")}
+    env = {**os.environ, "PATH": str(tmp_path), "STACKGEN_CACHE": str(tmp_path / "cache"), "STACKGEN_JVM_ROOTS": "",
+           "JAVA_HOME": "", "STACKGEN_JAVA_HOME": ""}
     result = subprocess.run([sys.executable, "-m", "stackgen", "verify", str(SAMPLES), "--engine", "embedded"],
                             env=env, capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 3
-    assert "not found on PATH: java, mvn" in result.stderr and "Traceback" not in result.stderr
+    assert "not found: java, mvn" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_engine_start_status_stop(tmp_path):

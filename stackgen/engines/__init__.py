@@ -1,8 +1,8 @@
 """Stage 4: engines turn records into documents: one interface, and a registry of them by name.
 
 `local` interprets the step list in process; `embedded` starts a real Elasticsearch node for the
-run (or reuses `stackgen engine start`'s); `elasticsearch` is any cluster; `stack` is the running
-compose stack. Each is opened as a context manager that always releases what it started.
+run (or reuses `stackgen engine start`'s); `filebeat` has real Filebeat ship the sample files into
+that node; `elasticsearch` is any cluster; `stack` is the running compose stack. Each is opened as a context manager that always releases what it started.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from stackgen.engines.framing import Record
 from stackgen.errors import UsageError
 from stackgen.model.nodes import LogModel
 
-ENGINES = ("local", "embedded", "elasticsearch", "stack")
+ENGINES = ("local", "embedded", "filebeat", "elasticsearch", "stack")
 
 
 class Engine(Protocol):
@@ -80,11 +80,19 @@ def open_engine(name: str, model: LogModel, options: EngineOptions = EngineOptio
         node = embedded.EmbeddedNode(progress=options.progress)
         url = node.start()
     client = elasticsearch.connect(url)
+    engine = None
     try:
-        engine = elasticsearch.ElasticsearchEngine(model, client, options.now)
-        engine.name = "embedded"
+        if name == "filebeat":
+            from stackgen.engines.filebeat import FilebeatEngine
+
+            engine = FilebeatEngine(model, client, url, options.now, options.progress)
+        else:
+            engine = elasticsearch.ElasticsearchEngine(model, client, options.now)
+            engine.name = "embedded"
         yield engine
     finally:
+        if hasattr(engine, "close"):
+            engine.close()
         client.close()
         if node is not None:
             node.stop()

@@ -83,6 +83,8 @@ class Client:
         # what the retries did: whole requests sent again, bulk items sent again, and why
         self.stats: dict = {"requests_retried": 0, "items_retried": 0, "reasons": collections.Counter()}
         self._answered = False
+        # callables told (method, path, body) of every request before it is sent (the spec check)
+        self.observers: list = []
         self.transport = elastic_transport.Transport(nodes, max_retries=0, dead_node_backoff_factor=0.5,
                                                      max_dead_node_backoff=5.0)
 
@@ -97,6 +99,8 @@ class Client:
     def request(self, method: str, path: str, body=None, ndjson: bool = False, allow: tuple[int, ...] = ()):
         headers = {"accept": "application/json",
                    "content-type": "application/x-ndjson" if ndjson else "application/json"}
+        for observer in self.observers:
+            observer(method, path, body)
         if body is not None and not isinstance(body, (bytes, str)):
             body = json.dumps(body)
         started, attempt = time.monotonic(), 0

@@ -9,14 +9,26 @@ records are not sent.
 """
 from __future__ import annotations
 
-import re2
+import codecs
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+
+import re2
 
 from stackgen.model.nodes import LogModel, MAX_RECORD_BYTES
 
 
 TRUNCATED = "truncated"  # Filebeat's log.flags value for a record cut at max_lines or max bytes
+MULTILINE = "multiline"  # ... and for a record assembled from more than one line
+BYTEWISE = "stackgen-bytewise"
+
+
+def _bytewise(error: UnicodeDecodeError) -> tuple[str, int]:
+    """One U+FFFD per undecodable byte, as Filebeat's (Go's) decoder: a cut 3-byte character is two."""
+    return "\ufffd" * (error.end - error.start), error.end
+
+
+codecs.register_error(BYTEWISE, _bytewise)
 
 
 @dataclass(frozen=True)
@@ -46,7 +58,7 @@ def split_lines(data: bytes | Iterable[bytes], encoding: str) -> Iterator[tuple[
             raw = raw[:-1]
         if raw.endswith(b"\r"):
             raw = raw[:-1]
-        yield number, raw.decode(encoding, errors="replace")
+        yield number, raw.decode(encoding, errors=BYTEWISE)
 
 
 def frame(model: LogModel, data: bytes, source: str = "<stdin>") -> list[Record]:
@@ -82,7 +94,11 @@ def _assemble(model: LogModel, lines: Iterable[tuple[int, str]], source: str) ->
                 cut = True  # max_lines reached: Filebeat drops the line and flags the record
             continue
         if current and "\n".join(current):
-            yield Record("\n".join(current), source, first, (TRUNCATED,) if cut else ())
+            yield Record("\n".join(current), source, first, _flags(current, cut))
         current, first, cut = [text], number, False
     if current and "\n".join(current):
-        yield Record("\n".join(current), source, first, (TRUNCATED,) if cut else ())
+        yield Record("\n".join(current), source, first, _flags(current, cut))
+
+
+def _flags(lines: list[str], cut: bool) -> tuple[str, ...]:
+    return tuple(sorted({*([MULTILINE] if len(lines) > 1 else []), *([TRUNCATED] if cut else [])}))

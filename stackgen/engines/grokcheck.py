@@ -1,7 +1,7 @@
 """Stage 4g: the grok patterns run by Elasticsearch's own grok library, in both engines' modes.
 
 Every grok pattern the local engine tries for a record (head, variants, keys) is replayed with
-`org.elasticsearch.grok` (Joni): once as the ingest processor compiles it, once with Ruby's
+`org.elasticsearch.grok` (Joni) at the pinned stack's version (9.x, on a Java 21+ found by `jvm`): once as the ingest processor compiles it, once with Ruby's
 MULTILINE option as Logstash's grok filter does. Captures must equal the local engine's.
 """
 from __future__ import annotations
@@ -14,6 +14,7 @@ from stackgen.engines.local import LocalEngine
 from stackgen.model.steps import Grok
 
 MODES = ("es", "logstash")
+GROK_JAVA = 21  # elasticsearch-grok 9.x (java/grok/pom.xml) is built for Java 21
 
 
 def _escape(text: str) -> str:
@@ -66,7 +67,7 @@ def compare(engine: LocalEngine, records: list[Record], progress: jvm.Progress =
                 lines.append(f"PAT\t{pattern_ids[pattern]}\t{_escape(pattern)}")
             lines.append(f"REC\t{pattern_ids[pattern]}\t{_escape(text)}")
             expected.append((record, pattern_ids[pattern], captures))
-    command = jvm.java_command("grok", "GrokCheck.java", [], heap="256m", progress=progress)
+    command = jvm.java_command("grok", "GrokCheck.java", [], heap="256m", progress=progress, java=GROK_JAVA)
     result = subprocess.run(command, input="\n".join(lines) + "\n", capture_output=True, text=True, encoding="utf-8")
     if result.returncode != 0:
         from stackgen.errors import EngineError

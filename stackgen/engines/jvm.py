@@ -11,11 +11,13 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 
 from stackgen.errors import EnvironmentProblem
 
 JAVA_DIR = Path(__file__).resolve().parent / "java"
+JVM_ROOTS = "/usr/lib/jvm"  # where Debian and Temurin packages install JDKs side by side ($STACKGEN_JVM_ROOTS)
 Progress = Callable[[str], None]
 
 
@@ -38,15 +40,46 @@ def writable_cache(path: Path | None = None) -> Path:
     return path
 
 
-def tools(need_maven: bool = True) -> dict[str, str]:
-    """Paths of java (and mvn), or an environment error naming every missing tool."""
-    found = {"java": shutil.which("java"), "mvn": shutil.which("mvn") if need_maven else "-"}
+@lru_cache(maxsize=None)
+def java_major(java: str) -> int:
+    """The feature version of a java binary (17 for "17.0.9", 25 for "25"), 0 if it does not run."""
+    try:
+        result = subprocess.run([java, "-XshowSettings:properties", "-version"], capture_output=True, text=True,
+                                timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return 0
+    for line in result.stderr.splitlines():
+        name, _, value = line.strip().partition(" = ")
+        if name == "java.specification.version":
+            value = value.removeprefix("1.")  # "1.8" was Java 8
+            return int(value) if value.isdigit() else 0
+    return 0
+
+
+def find_java(minimum: int) -> str | None:
+    """A java of at least `minimum`: $STACKGEN_JAVA_HOME, $JAVA_HOME, PATH, then JDKs under the JVM roots."""
+    candidates = [Path(home) / "bin" / "java" for home in (os.environ.get("STACKGEN_JAVA_HOME"),
+                                                          os.environ.get("JAVA_HOME")) if home]
+    if shutil.which("java"):
+        candidates.append(Path(shutil.which("java")))
+    roots = os.environ.get("STACKGEN_JVM_ROOTS", JVM_ROOTS).split(os.pathsep)
+    candidates += [java for root in roots if root for java in sorted(Path(root).glob("*/bin/java"))]
+    for candidate in candidates:
+        if candidate.is_file() and java_major(str(candidate)) >= minimum:
+            return str(candidate)
+    return None
+
+
+def tools(need_maven: bool = True, java: int = 17) -> dict[str, str]:
+    """Paths of java (at least version `java`) and mvn, or an environment error naming every missing tool."""
+    found = {"java": find_java(java), "mvn": shutil.which("mvn") if need_maven else "-"}
     missing = [name for name, path in found.items() if not path]
     if missing:
-        advice = {"java": "a Java 17+ runtime (e.g. apt-get install openjdk-17-jre-headless)",
+        advice = {"java": f"a Java {java}+ runtime (on PATH, in JAVA_HOME or STACKGEN_JAVA_HOME, or under "
+                          f"{JVM_ROOTS}; e.g. apt-get install openjdk-{java}-jre-headless)",
                   "mvn": "Maven (e.g. apt-get install maven)"}
         raise EnvironmentProblem("the embedded engine needs " + " and ".join(advice[m] for m in missing)
-                                 + f"; not found on PATH: {', '.join(missing)}")
+                                 + f"; not found: {', '.join(missing)}")
     return found
 
 
@@ -88,10 +121,10 @@ def classpath(project: str, progress: Progress = lambda message: None) -> Path:
 
 
 def java_command(project: str, main: str, args: list[str], heap: str | None = None,
-                 progress: Progress = lambda message: None) -> list[str]:
-    """A `java` command running a single-file program of java/<project> on its classpath."""
+                 progress: Progress = lambda message: None, java: int = 17) -> list[str]:
+    """A `java` (at least version `java`) command running a single-file program of java/<project>."""
     # Maven is needed only while this project's classpath is unresolved: say so with java, at once.
-    java = tools(need_maven=not (_home(project) / ".complete").exists())["java"]
+    java = tools(need_maven=not (_home(project) / ".complete").exists(), java=java)["java"]
     lib = classpath(project, progress)
     memory = [f"-Xms{heap}", f"-Xmx{heap}"] if heap else []
     return [java, *memory, "-Dlog4j2.formatMsgNoLookups=true", "-Djava.awt.headless=true",

@@ -82,7 +82,10 @@ def verify(model: LogModel, samples: Path, engine: Engine, generate: bool = Fals
     report = Report(engine.name)
     documents: list[dict] = []
     records: list[Record] = []
-    for case in discover(samples):
+    cases = discover(samples)
+    if hasattr(engine, "prefetch"):  # an engine that reads whole files (Filebeat) takes them all at once
+        engine.prefetch([case.log for case in cases])
+    for case in cases:
         case_records, case_documents = _run_case(model, engine, case, generate, report)
         records += case_records
         documents += case_documents

@@ -105,6 +105,8 @@ public class EsNode {
                     .basePath(basePath.toString())
                     .numOfNode(1)
                     .clusterName(clusterName)
+                    // the default distribution's core: license (self-generated basic), _xpack
+                    .pluginTypes("org.elasticsearch.xpack.core.XPackPlugin")
                     .disableESLogger());
             if (!cluster) {
                 runner.ensureYellow();
