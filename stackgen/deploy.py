@@ -1,8 +1,8 @@
 """Stage 6: a rendered stack brought up with Docker: secrets, pre-flight checks, compose, loading.
 
 `up` renders every artifact, writes `compose/.env` (random secrets, mode 0600, kept across runs),
-checks the machine, runs `docker compose up --wait`, then installs the index template and ingest
-pipeline and imports the Kibana saved objects. Nothing here runs on a machine without Docker; the
+checks the machine, runs `docker compose up --wait` (its one-shot setup service installs the index
+template and ingest pipeline before any shipper starts), then imports the Kibana saved objects. Nothing here runs on a machine without Docker; the
 pre-flight checks say what is missing (exit 3).
 """
 from __future__ import annotations
@@ -13,7 +13,6 @@ import os
 import secrets
 import shutil
 import subprocess
-import time
 import urllib.request
 import uuid
 from pathlib import Path
@@ -22,10 +21,12 @@ from stackgen import files
 from stackgen.stackdir import client as elasticsearch, read_env
 from stackgen.errors import EnvironmentProblem
 from stackgen.model.nodes import LogModel
-from stackgen.targets import es_pipeline, es_template, kibana, render_all
+from stackgen.targets import kibana, render_all
 from stackgen.targets.compose import DEFAULT_STACK_VERSION, NODES
 
-SECRETS = ("ELASTIC_PASSWORD", "KIBANA_PASSWORD", "LOGSTASH_WRITER_PASSWORD", "KIBANA_ENCRYPTION_KEY")
+SECRETS = ("ELASTIC_PASSWORD", "KIBANA_PASSWORD", "LOGSTASH_WRITER_PASSWORD",
+           "KIBANA_SAVED_OBJECTS_KEY", "KIBANA_SECURITY_KEY", "KIBANA_REPORTING_KEY")
+LEGACY_SECRETS = {"KIBANA_ENCRYPTION_KEY": "KIBANA_SAVED_OBJECTS_KEY"}  # an older .env's name: key kept
 MIN_MEMORY = 4 * 1024 ** 3
 MIN_MAP_COUNT = 262144
 
@@ -33,6 +34,9 @@ MIN_MAP_COUNT = 262144
 def write_env(path: Path, log_dir: Path, version: str = DEFAULT_STACK_VERSION, nodes: int = 1) -> dict[str, str]:
     """Create or complete `.env`: secrets generated once and kept, readable by its owner only."""
     values = read_env(path)
+    for old, new in LEGACY_SECRETS.items():  # encrypted saved objects stay readable after an upgrade
+        if old in values:
+            values.setdefault(new, values.pop(old))
     for key in SECRETS:
         values.setdefault(key, secrets.token_urlsafe(32))
     values.update({"STACK_VERSION": version, "STACKGEN_LOG_DIR": str(log_dir.resolve())})
@@ -121,26 +125,26 @@ def start(directory: Path, progress=lambda m: None) -> None:
     """Pre-flight checks, `docker compose up --wait`, then wait for the setup service's users."""
     progress("pre-flight checks")
     preflight()
-    progress("starting the stack")
-    _compose(directory, "up", "--detach", "--wait", progress=progress)
-    wait_for_setup(directory)
+    progress("starting the stack (certificates, nodes, setup, then Kibana and the shippers)")
+    try:
+        _compose(directory, "up", "--detach", "--wait", progress=progress)
+    except EnvironmentProblem as exc:
+        raise EnvironmentProblem(f"{exc}\nsetup's own account of it:\n{_setup_log(directory)}") from None
 
 
-def wait_for_setup(directory: Path, seconds: int = 300) -> None:
-    marker = directory / "compose" / "certs" / ".setup-done"
-    deadline = time.monotonic() + seconds
-    while not marker.exists():
-        if time.monotonic() > deadline:
-            raise EnvironmentProblem("the setup service did not finish (see `docker compose logs setup`)")
-        time.sleep(2)
+def _setup_log(directory: Path) -> str:
+    try:
+        return _compose(directory, "logs", "--no-color", "--tail", "20", "setup")
+    except EnvironmentProblem as exc:
+        return str(exc)
 
 
 def load(model: LogModel, directory: Path, progress=lambda m: None) -> None:
-    """Install the index template and ingest pipeline; import the Kibana saved objects."""
+    """Import the Kibana saved objects (setup installed the template and pipeline, and checks them here)."""
     client = elasticsearch(directory)
-    client.request("PUT", f"/_index_template/{model.template_name}", es_template.body(model))
-    client.request("PUT", f"/_ingest/pipeline/{model.pipeline_id}", es_pipeline.body(model))
-    progress("index template and ingest pipeline installed")
+    for path in (f"/_index_template/{model.template_name}", f"/_ingest/pipeline/{model.pipeline_id}"):
+        client.request("GET", path)  # a 404 here is an error: setup did not install it
+    progress("index template and ingest pipeline are in place")
     _import_saved_objects(directory, kibana.render(model)[0].content)
     progress("Kibana saved objects imported")
 

@@ -42,16 +42,34 @@ def test_the_compose_file_follows_the_compose_specification(stack):
 
 def test_every_service_is_healthchecked_bound_to_loopback_and_started_in_order(stack):
     services = stack["services"]
-    assert set(services) == {"setup", "es01", "es02", "es03", "kibana", "logstash", "filebeat"}
+    assert set(services) == {"certs", "setup", "es01", "es02", "es03", "kibana", "logstash", "filebeat"}
+    one_shot = {"certs", "setup"}  # they finish; what depends on them waits for a successful exit
     for name, service in services.items():
-        assert "test" in service["healthcheck"], name
+        assert ("healthcheck" in service) == (name not in one_shot), name
         for port in service.get("ports", []):
             assert port.startswith('127.0.0.1:'), (name, port)
-        for dependency in service.get("depends_on", {}).values():
-            assert dependency == {"condition": "service_healthy"}, name
-    assert services["kibana"]["depends_on"] == {"es01": {"condition": "service_healthy"}}
+        for dependency, condition in service.get("depends_on", {}).items():
+            wanted = "service_completed_successfully" if dependency in one_shot else "service_healthy"
+            assert condition == {"condition": wanted}, (name, dependency)
+    # certificates, then the nodes, then setup (users, roles, template, pipeline), then the rest
+    assert all(services[node]["depends_on"] == {"certs": {"condition": "service_completed_successfully"}}
+               for node in compose.NODES)
+    assert services["setup"]["depends_on"] == {"es01": {"condition": "service_healthy"}}
+    for name in ("kibana", "logstash"):
+        assert services[name]["depends_on"] == {"setup": {"condition": "service_completed_successfully"}}
     assert services["filebeat"]["depends_on"] == {"logstash": {"condition": "service_healthy"}}
     assert sorted(n for n, s in services.items() if s.get("ports")) == ["es01", "kibana"]
+
+
+def test_setup_installs_the_template_and_pipeline_and_says_why_it_failed(rendered):
+    script = rendered["compose/setup.sh"]
+    steps = re.findall(r'^  request "([^"]+)"', script, re.M)
+    assert steps == ["kibana_system password", "writer role stackgen_ezcast_writer",
+                     "writer user stackgen_ezcast_logstash", "index template stackgen-ezcast",
+                     "ingest pipeline stackgen-ezcast"]
+    assert "--data-binary @/stackgen/elasticsearch/index-template.json" in script
+    assert "setup failed at step '$step'" in script and "last answer" in script
+    assert "sleep infinity" not in script  # a one-shot: it exits, 0 only when every step worked
 
 
 def test_security_and_tls_are_on_and_data_is_in_named_volumes(stack):
@@ -82,7 +100,7 @@ def test_secrets_go_to_a_private_env_file_and_nowhere_else(tmp_path, rendered):
     values = deploy.write_env(env_path, tmp_path / "logs")
     assert stat.S_IMODE(env_path.stat().st_mode) == 0o600
     secrets = [values[k] for k in deploy.SECRETS]
-    assert len(set(secrets)) == 4 and all(len(s) >= 32 for s in secrets)
+    assert len(set(secrets)) == 6 and all(len(s) >= 32 for s in secrets)
     assignments = 0
     for path, text in rendered.items():
         assert not any(secret in text for secret in secrets), path
@@ -93,6 +111,14 @@ def test_secrets_go_to_a_private_env_file_and_nowhere_else(tmp_path, rendered):
     again = deploy.write_env(env_path, tmp_path / "logs", nodes=3)
     assert [again[k] for k in deploy.SECRETS] == secrets  # kept across runs
     assert again["COMPOSE_PROFILES"] == "multinode" and again["ES_SEED_HOSTS"] == "es02,es03"
+
+
+def test_an_older_env_keeps_its_saved_objects_key(tmp_path):
+    env_path = tmp_path / ".env"
+    env_path.write_text("KIBANA_ENCRYPTION_KEY=" + "k" * 40 + "\n")
+    values = deploy.write_env(env_path, tmp_path)
+    assert values["KIBANA_SAVED_OBJECTS_KEY"] == "k" * 40 and "KIBANA_ENCRYPTION_KEY" not in values
+    assert len({values["KIBANA_SAVED_OBJECTS_KEY"], values["KIBANA_SECURITY_KEY"], values["KIBANA_REPORTING_KEY"]}) == 3
 
 
 def test_up_says_what_this_machine_lacks(tmp_path, capsys):

@@ -1,4 +1,4 @@
-"""Kibana saved objects: formats current Kibana imports without migrations, resolvable references."""
+"""Kibana saved objects: importable by every Kibana from 8.9 to 9.x, resolvable references, no overlap."""
 from __future__ import annotations
 
 import json
@@ -10,7 +10,7 @@ from stackgen.errors import SchemaError
 from stackgen.schema import parse_schema
 from stackgen.targets import kibana
 
-from conftest import SAMPLES
+from conftest import ROOT, SAMPLES
 
 
 @pytest.fixture(scope="module")
@@ -89,3 +89,27 @@ def test_panel_problems_are_schema_errors(panel, code):
         parse_schema(text, "ezcast.yaml")
     assert [d.code for d in info.value.diagnostics] == [code]
     assert info.value.diagnostics[0].line == text.count("\n")
+
+
+def _versions(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split("."))
+
+
+def test_every_object_imports_into_every_claimed_kibana(objects):
+    """Kibana refuses an object whose migration version it does not know: none is newer than the
+    oldest Kibana claimed (8.9), and every Kibana after it migrates them forward on import."""
+    for obj in objects:
+        assert _versions(obj["typeMigrationVersion"]) <= _versions(kibana.MIN_KIBANA), obj["type"]
+        assert _versions(obj["coreMigrationVersion"]) <= _versions(kibana.MIN_KIBANA), obj["type"]
+
+
+@pytest.mark.parametrize("family", sorted(p.parent.name for p in (ROOT / "samples").glob("*/schema.yaml")))
+def test_no_two_dashboard_panels_overlap(family):
+    model = stackgen.load_schema(ROOT / "samples" / family / "schema.yaml")
+    for obj in kibana.saved_objects(model):
+        if obj["type"] != "dashboard":
+            continue
+        boxes = [p["gridData"] for p in json.loads(obj["attributes"]["panelsJSON"])]
+        cells = [(x, y) for b in boxes for x in range(b["x"], b["x"] + b["w"]) for y in range(b["y"], b["y"] + b["h"])]
+        assert len(cells) == len(set(cells)), family
+        assert all(b["x"] + b["w"] <= kibana.GRID_COLUMNS for b in boxes)

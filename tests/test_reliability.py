@@ -116,7 +116,7 @@ def test_records_cut_by_the_shipper_are_tagged_everywhere(es_url):
                                                                               "'^(?:[^\\t]|$)'\n    max_lines: 2")
     model = parse_schema(schema, "syslog.yaml")
     records = frame(model, b"Feb  3 04:05:06 web01 app[1]: x\n\ta\n\tb\n\tc\nFeb  3 04:05:07 web01 app[1]: y\n")
-    assert [r.flags for r in records] == [("truncated",), ()]
+    assert [r.flags for r in records] == [("multiline", "truncated"), ()]  # as Filebeat flags it
     local = stackgen.parse(model, b"Feb  3 04:05:06 web01 app[1]: x\n\ta\n\tb\n")
     remote = ElasticsearchEngine(model, connect(es_url)).documents(records)
     assert local[0]["tags"] == remote[0]["tags"] == ["_truncated"]

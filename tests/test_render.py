@@ -9,6 +9,7 @@ import sys
 import yaml
 
 import stackgen
+from stackgen.targets import es_template
 from stackgen.model import grok
 from stackgen.model.lowering import lower
 from stackgen.model.steps import Grok
@@ -109,7 +110,9 @@ def test_index_template_maps_every_document_field(ezcast):
                 yield from leaves(value["properties"], path)
             else:
                 yield path
-    assert sorted(leaves(props)) == sorted(ezcast.document_fields())
+    # the schema's fields, and what Filebeat adds that dashboards and verify sort or filter by
+    assert sorted(leaves(props)) == sorted([*ezcast.document_fields(), *es_template.SHIPPER_FIELDS])
+    assert template["template"]["settings"]["index"]["auto_expand_replicas"] == "0-1"  # green on one node
 
 
 def test_every_shipping_path_writes_each_record_once(ezcast):
@@ -119,7 +122,10 @@ def test_every_shipping_path_writes_each_record_once(ezcast):
         fingerprint, op_type = config["processors"]
         assert fingerprint["fingerprint"] == {"fields": ["log.file.path", "log.offset", "message"],
                                               "target_field": "@metadata._id", "method": "sha256"}
-        assert op_type["add_fields"] == {"target": "@metadata", "fields": {"op_type": "create"}}
+        # straight to Elasticsearch, the pipeline rides in @metadata too: an event with @metadata
+        # ignores the output's `pipeline` setting (found by running real Filebeat 9.3)
+        pipeline = {"pipeline": ezcast.pipeline_id} if name.endswith("-elasticsearch.yml") else {}
+        assert op_type["add_fields"] == {"target": "@metadata", "fields": {"op_type": "create", **pipeline}}
     for name in ("logstash/pipeline/ezcast.conf", "logstash/dead-letters/ezcast.conf"):
         assert 'document_id => "%{[@metadata][_id]}"' in files[name] and 'action => "create"' in files[name]
     assert "dead_letter_queue {" in files["logstash/dead-letters/ezcast.conf"]

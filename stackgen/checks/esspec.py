@@ -217,7 +217,9 @@ class Spec:
         problems = self._properties(properties, value, path, extra)
         if interface.get("variants", {}).get("kind") == "container":
             variants = {p["name"] for p in properties if not p.get("containerProperty")}
-            chosen = [key for key in value if key in variants]
+            fixed = {n for p in properties for n in [p["name"], *p.get("aliases", [])]}
+            # an additional property (a field name: sort, term queries) is a variant of its own
+            chosen = [key for key in value if key in variants or (extra is not None and key not in fixed)]
             if len(chosen) != 1:
                 problems.append(f"{path}: a {interface['name']['name']} holds exactly one of its variants, "
                                 f"got {chosen or 'none'}")

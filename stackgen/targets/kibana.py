@@ -1,9 +1,10 @@
 """Stage 3: Kibana saved objects (NDJSON for `POST /api/saved_objects/_import`).
 
 A data view with the time field, one saved search per declared search, one Lens visualization
-per panel, and a dashboard referencing them. Objects carry the migration versions current Kibana
-8.x/9.x exports write (core 8.8.0; index-pattern 8.0.0, search 10.5.0, lens 8.9.0, dashboard
-10.2.0), so importing runs no migration. Ids are UUIDv5 of the schema, dashboard and panel ids:
+per panel, and a dashboard referencing them. Objects carry migration versions no newer than
+Kibana 8.9 (core 8.8.0; index-pattern and search 8.0.0, lens and dashboard 8.9.0), so every
+Kibana from 8.9 to 9.x imports them and migrates them forward. Panels fill a 48-column grid
+left to right, two charts a row, searches full width; none overlaps. Ids are UUIDv5 of the schema, dashboard and panel ids:
 the same schema always renders the same objects, and every reference resolves inside the bundle.
 """
 from __future__ import annotations
@@ -17,7 +18,12 @@ from stackgen.targets.base import Artifact
 NAME = "kibana"
 PATH = "kibana/saved-objects.ndjson"
 CORE_VERSION = "8.8.0"
-TYPE_VERSIONS = {"index-pattern": "8.0.0", "search": "10.5.0", "lens": "8.9.0", "dashboard": "10.2.0"}
+# The newest migration each object's shape needs, none newer than MIN_KIBANA: a Kibana refuses an
+# object that claims a migration it does not know (search 10.5.0 needs Kibana 8.17+), and migrates
+# older ones forward on import. Lens's form-based layers need 8.9.
+MIN_KIBANA = "8.9.0"
+TYPE_VERSIONS = {"index-pattern": "8.0.0", "search": "8.0.0", "lens": "8.9.0", "dashboard": "8.9.0"}
+GRID_COLUMNS, HALF, PANEL_HEIGHT = 48, 24, 15
 _NAMESPACE = uuid.UUID("6f1d3c52-6a43-4a57-9d0e-5c1b2f1f7a10")
 _VIS_TYPES = {"pie": "lnsPie", "bar": "lnsXY", "line": "lnsXY", "metric": "lnsMetric", "table": "lnsDatatable"}
 _OP_LABELS = {"count": "Count of records", "sum": "Sum of {}", "avg": "Average of {}", "min": "Minimum of {}",
@@ -130,13 +136,16 @@ def _lens(model: LogModel, dashboard: Dashboard, panel: Panel) -> dict:
 
 def _dashboard(model: LogModel, dashboard: Dashboard, lenses: list[dict], searches: list[dict]) -> dict:
     panels, references = [], []
-    for i, obj in enumerate([*lenses, *searches]):
+    x = y = 0
+    for obj in [*lenses, *searches]:
         index = object_id(model.name, dashboard.id, "grid", obj["id"])
-        width = 24 if obj["type"] == "lens" else 48
-        x, y = (i % 2) * 24 if obj["type"] == "lens" else 0, (i // 2) * 15
-        panels.append({"embeddableConfig": {"enhancements": {}}, "gridData": {"h": 15, "i": index, "w": width,
-                       "x": x, "y": y}, "panelIndex": index, "panelRefName": f"panel_{index}",
+        width = HALF if obj["type"] == "lens" else GRID_COLUMNS
+        if x + width > GRID_COLUMNS:  # no room left on this row: the panel starts the next one
+            x, y = 0, y + PANEL_HEIGHT
+        panels.append({"embeddableConfig": {"enhancements": {}}, "gridData": {"h": PANEL_HEIGHT, "i": index,
+                       "w": width, "x": x, "y": y}, "panelIndex": index, "panelRefName": f"panel_{index}",
                        "title": obj["attributes"]["title"], "type": obj["type"]})
+        x += width
         references.append({"id": obj["id"], "name": f"{index}:panel_{index}", "type": obj["type"]})
     return _saved("dashboard", object_id(model.name, dashboard.id), {
         "description": dashboard.description,

@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
-# One-shot setup for stackgen-linux-auth, rendered by stackgen: creates the CA and node
-# certificates, sets the kibana_system password, and creates the least-privilege writer role
-# and user Logstash ships with. Secrets come from the environment (.env), never from this file.
+# One-shot setup for stackgen-linux-auth, rendered by stackgen. Two steps, two services:
+#   certs  creates the CA and the node certificates (before any node starts);
+#   setup  once es01 answers: the kibana_system password, the least-privilege writer role and
+#          user Logstash ships with, then the index template and the ingest pipeline, so that no
+#          shipper can write before the mappings exist.
+# Every request is retried until Elasticsearch accepts it or SETUP_SECONDS pass; a failure names
+# the step and prints Elasticsearch's last answer. Secrets come from the environment (.env).
 set -euo pipefail
 cd /usr/share/elasticsearch
 certs=config/certs
-if [ ! -f "$certs/ca/ca.crt" ]; then
-  bin/elasticsearch-certutil ca --silent --pem -out "$certs/ca.zip"
-  unzip -q -o "$certs/ca.zip" -d "$certs"
-fi
-if [ ! -f "$certs/es01/es01.crt" ]; then
-  cat > "$certs/instances.yml" <<INSTANCES
+
+make_certs() {
+  if [ ! -f "$certs/ca/ca.crt" ]; then
+    bin/elasticsearch-certutil ca --silent --pem -out "$certs/ca.zip"
+    unzip -q -o "$certs/ca.zip" -d "$certs"
+  fi
+  if [ ! -f "$certs/es01/es01.crt" ]; then
+    cat > "$certs/instances.yml" <<INSTANCES
 instances:
   - name: es01
     dns: [es01, localhost]
@@ -22,31 +28,56 @@ instances:
     dns: [es03, localhost]
     ip: [127.0.0.1]
 INSTANCES
-  bin/elasticsearch-certutil cert --silent --pem -out "$certs/certs.zip" --in "$certs/instances.yml" \
-    --ca-cert "$certs/ca/ca.crt" --ca-key "$certs/ca/ca.key"
-  unzip -q -o "$certs/certs.zip" -d "$certs"
-fi
-chown -R 1000:0 "$certs"
-find "$certs" -type d -exec chmod 755 {} \;
-find "$certs" -type f -exec chmod 640 {} \;
-chmod 644 "$certs/ca/ca.crt"  # the host (stackgen up) and every service read the CA; keys stay 640
-
-es() {
-  curl -s --cacert "$certs/ca/ca.crt" -u "elastic:${ELASTIC_PASSWORD}" -H 'Content-Type: application/json' "$@"
+    bin/elasticsearch-certutil cert --silent --pem -out "$certs/certs.zip" --in "$certs/instances.yml" \
+      --ca-cert "$certs/ca/ca.crt" --ca-key "$certs/ca/ca.key"
+    unzip -q -o "$certs/certs.zip" -d "$certs"
+  fi
+  chown -R 1000:0 "$certs"
+  find "$certs" -type d -exec chmod 755 {} \;
+  find "$certs" -type f -exec chmod 640 {} \;
+  chmod 644 "$certs/ca/ca.crt"  # the host (stackgen up) and every service read the CA; keys stay 640
+  echo "certificates ready"
 }
-until curl -s --cacert "$certs/ca/ca.crt" https://es01:9200 | grep -q 'missing authentication credentials'; do
-  echo "waiting for Elasticsearch"; sleep 5
-done
-until es -X POST https://es01:9200/_security/user/kibana_system/_password \
-    -d "{\"password\":\"${KIBANA_PASSWORD}\"}" | grep -q '^{}'; do
-  echo "setting the kibana_system password"; sleep 5
-done
-# Logstash writes to linux-auth-* only: create documents and indices, nothing else.
-es -X PUT https://es01:9200/_security/role/stackgen_linux-auth_writer -d '{"cluster":["monitor"],"indices":[{"names":["linux-auth-*"],"privileges":["create_doc","create_index"]}]}' | grep -q '"created"'
-es -X PUT https://es01:9200/_security/user/stackgen_linux-auth_logstash \
-  -d "{\"password\":\"${LOGSTASH_WRITER_PASSWORD}\",\"roles\":[\"stackgen_linux-auth_writer\"],\"full_name\":\"stackgen linux-auth writer\"}" \
-  | grep -q '"created"'
-touch "$certs/.setup-done"
-echo "setup done"
-# Stay up (healthy) so that `docker compose up --wait` waits for the whole stack, setup included.
-exec sleep infinity
+
+deadline=$(( $(date +%s) + ${SETUP_SECONDS:-300} ))
+
+# request STEP EXPECTED METHOD PATH [curl data arguments]: retried until the answer holds EXPECTED.
+request() {
+  local step=$1 expected=$2 method=$3 path=$4 answer=""
+  shift 4
+  while true; do
+    answer=$(curl -s --cacert "$certs/ca/ca.crt" -u "elastic:${ELASTIC_PASSWORD}" \
+      -H 'Content-Type: application/json' -X "$method" "https://es01:9200$path" "$@" 2>&1) || true
+    if printf '%s' "$answer" | grep -q "$expected"; then
+      echo "$step: done"
+      return 0
+    fi
+    if [ "$(date +%s)" -ge "$deadline" ]; then
+      echo "setup failed at step '$step' ($method $path): Elasticsearch's last answer was:" >&2
+      echo "${answer:-<no answer: es01 unreachable>}" >&2
+      exit 1
+    fi
+    echo "$step: waiting for Elasticsearch"
+    sleep 5
+  done
+}
+
+setup() {
+  request "kibana_system password" '^{}' POST /_security/user/kibana_system/_password \
+    -d "{\"password\":\"${KIBANA_PASSWORD}\"}"
+  # Logstash writes to linux-auth-* only: create documents and indices, nothing else.
+  request "writer role stackgen_linux-auth_writer" '"created"' PUT /_security/role/stackgen_linux-auth_writer -d '{"cluster":["monitor"],"indices":[{"names":["linux-auth-*"],"privileges":["create_doc","create_index"]}]}'
+  request "writer user stackgen_linux-auth_logstash" '"created"' PUT /_security/user/stackgen_linux-auth_logstash \
+    -d "{\"password\":\"${LOGSTASH_WRITER_PASSWORD}\",\"roles\":[\"stackgen_linux-auth_writer\"],\"full_name\":\"stackgen linux-auth writer\"}"
+  request "index template stackgen-linux-auth" '"acknowledged":true' PUT /_index_template/stackgen-linux-auth \
+    --data-binary @/stackgen/elasticsearch/index-template.json
+  request "ingest pipeline stackgen-linux-auth" '"acknowledged":true' PUT /_ingest/pipeline/stackgen-linux-auth \
+    --data-binary @/stackgen/elasticsearch/ingest-pipeline.json
+  echo "setup done"
+}
+
+case "${1:-}" in
+  certs) make_certs ;;
+  setup) setup ;;
+  *) echo "usage: setup.sh certs|setup" >&2; exit 2 ;;
+esac
