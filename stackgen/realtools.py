@@ -1,4 +1,4 @@
-"""Where the real tools are: Filebeat, Docker Compose, Logstash's config grammar, the ES 9 spec.
+"""Where the real tools are: Filebeat, Docker Compose, the Docker engine, Logstash's grammar, the ES 9 spec.
 
 `scripts/tools` builds or fetches each once per machine into the stackgen cache directory
 (`tools/<name>-<version>/`); an environment variable names another copy. Nothing here builds:
@@ -53,3 +53,11 @@ def require(name: str) -> Path:
                                  f"(it builds or fetches it into {cache_root() / 'tools'}), or set "
                                  f"{tool.variable} to one")
     return path
+
+
+def docker_host() -> str:
+    """$DOCKER_HOST, else the engine `scripts/tools docker` starts, else Docker's default socket."""
+    if os.environ.get("DOCKER_HOST"):
+        return os.environ["DOCKER_HOST"]
+    socket = cache_root() / "docker" / "docker.sock"
+    return f"unix://{socket}" if socket.exists() else "unix:///var/run/docker.sock"

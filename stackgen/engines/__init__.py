@@ -55,7 +55,7 @@ def open_engine(name: str, model: LogModel, options: EngineOptions = EngineOptio
     if name == "stack":
         from stackgen.engines.stack import StackEngine
 
-        yield StackEngine(model, options.stack_dir)
+        yield StackEngine.of_stack(model, options.stack_dir)
         return
     from stackgen.engines import elasticsearch
 

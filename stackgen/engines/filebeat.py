@@ -18,6 +18,7 @@ time because no date parsed) is removed before comparison.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -217,26 +218,10 @@ class FilebeatEngine:
         query = {"term": {"log.file.path": str(copy)}}
         answer = self.client.request("POST", f"/{self.model.index_pattern}/_search", {
             "size": count, "query": query, "sort": [{"log.offset": "asc"}]})
-        documents = [self._strip(hit["_source"], started, ended) for hit in answer["hits"]["hits"]]
+        documents = [shipped_document(self.model, hit["_source"], started, ended) for hit in answer["hits"]["hits"]]
         self.client.request("POST", f"/{self.model.index_pattern}/_delete_by_query?refresh=true",
                             {"query": query}, allow=(404,))
         return documents
-
-    def _strip(self, source: dict, started: float, ended: float) -> dict:
-        for field in SHIPPER_FIELDS:
-            source.pop(field, None)
-        host = source.get("host")
-        if isinstance(host, dict) and "host.name" not in self.model.document_fields():
-            host.pop("name", None)
-            if not host:
-                source.pop("host")
-        stamp = source.get("@timestamp")
-        if isinstance(stamp, str) and "@timestamp" in source:
-            # Filebeat's read time, left where no date parsed: the other engines leave no @timestamp
-            seconds = _epoch(stamp)
-            if seconds is not None and started - 1 <= seconds <= ended + 1:
-                source.pop("@timestamp")
-        return source
 
     @staticmethod
     def _stop(process: subprocess.Popen) -> None:
@@ -255,10 +240,23 @@ class FilebeatEngine:
         return "\n".join((wanted or lines)[-15:])
 
 
-def _epoch(text: str) -> float | None:
-    import datetime as dt
-
-    try:
-        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
+def shipped_document(model: LogModel, source: dict, started: float, ended: float) -> dict:
+    """A shipped document without what Filebeat adds: `agent`, `ecs`, `input`, `log`, `host.name`
+    (unless the schema writes it), and `@timestamp` where it is the read time of a run between
+    `started` and `ended` (epoch seconds): no date parsed, and the other engines leave none."""
+    for field in SHIPPER_FIELDS:
+        source.pop(field, None)
+    host = source.get("host")
+    if isinstance(host, dict) and "host.name" not in model.document_fields():
+        host.pop("name", None)
+        if not host:
+            source.pop("host")
+    stamp = source.get("@timestamp")
+    if isinstance(stamp, str):
+        try:
+            seconds = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            seconds = None
+        if seconds is not None and started - 1 <= seconds <= ended + 1:
+            source.pop("@timestamp")
+    return source

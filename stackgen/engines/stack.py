@@ -3,7 +3,8 @@
 Each sample file is copied into the log directory Filebeat watches (under a unique name that
 matches the schema's path glob); Filebeat frames it, Logstash parses it, Elasticsearch indexes it.
 The engine waits until every record is indexed (count), reads the documents back in file order
-(`log.offset`), drops what the shippers add, and deletes what it indexed.
+(`log.offset`), drops what the shippers add (`engines.filebeat.shipped_document`, and Logstash's
+`@version`), and deletes what it indexed.
 """
 from __future__ import annotations
 
@@ -14,27 +15,33 @@ import uuid
 from pathlib import Path
 
 from stackgen import stackdir
+from stackgen.engines.elasticsearch import Client
+from stackgen.engines.filebeat import shipped_document
 from stackgen.engines.framing import Record
 from stackgen.errors import EngineError, UsageError
 from stackgen.model.nodes import LogModel
 from stackgen.targets.compose import log_dir
 
-SHIPPER_FIELDS = ("@version", "agent", "ecs", "host", "input", "log")
 WAIT_SECONDS = 180
 
 
 class StackEngine:
-    """Documents from the full Filebeat -> Logstash -> Elasticsearch path of a running stack."""
+    """Documents from a running shipping path: the compose stack's Filebeat -> Logstash ->
+    Elasticsearch, or any Filebeat watching `host_dir` (mounted where the schema's paths point)."""
 
     name = "stack"
 
-    def __init__(self, model: LogModel, directory: Path):
+    def __init__(self, model: LogModel, client: Client, host_dir: Path):
+        self.model, self.client, self.host_dir = model, client, Path(host_dir)
+        self.problems: list[str] = []
+
+    @classmethod
+    def of_stack(cls, model: LogModel, directory: Path) -> "StackEngine":
+        """The engine of the stack `stackgen up` runs from `directory`."""
         env = stackdir.read_env(stackdir.env_file(directory))
         if "STACKGEN_LOG_DIR" not in env:
             raise UsageError(f"{directory}: no stack there (run `stackgen up` first)")
-        self.model, self.client = model, stackdir.client(directory)
-        self.host_dir = Path(env["STACKGEN_LOG_DIR"])
-        self.problems: list[str] = []
+        return cls(model, stackdir.client(directory), Path(env["STACKGEN_LOG_DIR"]))
 
     def documents(self, records: list[Record]) -> list[dict]:
         """Replays the sample file the records were framed from (Filebeat frames it again)."""
@@ -50,6 +57,7 @@ class StackEngine:
         inside = posixpath.join(log_dir(self.model), name)
         query = {"term": {"log.file.path": inside}}
         target.write_bytes(sample.read_bytes())
+        copied = time.time()
         try:
             started = time.monotonic()
             count = 0
@@ -67,9 +75,8 @@ class StackEngine:
             documents = []
             for hit in answer["hits"]["hits"]:
                 source = hit["_source"]
-                for field in SHIPPER_FIELDS:
-                    source.pop(field, None)
-                documents.append(source)
+                source.pop("@version", None)  # Logstash's
+                documents.append(shipped_document(self.model, source, copied, time.time()))
             return documents
         finally:
             target.unlink(missing_ok=True)

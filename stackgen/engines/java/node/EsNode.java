@@ -5,8 +5,9 @@
 //   name=<node-name>   node name (default: "Node 1")
 //   seeds=<h:p,...>    unicast seed hosts: the node joins a multi-node cluster instead of forming
 //                      a single-node one; with it, masters=<name,...> (cluster.initial_master_nodes)
+//   host=<address>     where to bind (default 127.0.0.1; 0.0.0.0 inside a container)
 //
-// Binds HTTP to 127.0.0.1:<http-port>, keeps every file under <base-path>, and gives the node the
+// Binds HTTP to 127.0.0.1:<http-port> (or host=), keeps every file under <base-path>, and gives the node the
 // ingest role (the codelibs runner otherwise forces master+data only, and ingest pipelines fail
 // with "There are no ingest nodes in this cluster"). Prints "STACKGEN_READY <port>" once a single
 // node is yellow, or once a cluster node has started (the caller waits for the cluster's health).
@@ -86,7 +87,7 @@ public class EsNode {
             runner.onBuild((index, settings) -> {
                 settings.putList("node.roles", "master", "data", "ingest");
                 settings.put("http.port", port);
-                settings.put("network.host", "127.0.0.1");
+                settings.put("network.host", options.getOrDefault("host", "127.0.0.1"));
                 if (options.containsKey("transport")) {
                     settings.put("transport.port", options.get("transport"));
                 }
