@@ -27,6 +27,7 @@ from stackgen.engines.filebeat import FilebeatEngine, _ca_file
 from stackgen.engines.framing import frame
 from stackgen.targets import compose, es_pipeline, es_template
 from stackgen.verify import verify
+from stackgen.verify.panels import search_body
 
 from conftest import ROOT
 
@@ -198,6 +199,14 @@ def test_every_request_the_engines_send_fits_the_specification(rendered, spec, e
             "delete_by_query", "search"} <= endpoints
     problems = [p for method, path, body in sent for p in spec.check_request(method, path, body)]
     assert problems == [], problems[:10]
+
+
+def test_every_dashboard_panel_query_fits_the_specification(rendered, spec):
+    model, _, _ = rendered
+    panels = [panel for dashboard in model.dashboards for panel in dashboard.panels]
+    assert panels
+    problems = [p for panel in panels for p in spec.check_request("POST", "/x-*/_search", search_body(model, panel))]
+    assert problems == []
 
 
 def test_the_specification_check_catches_broken_bodies(spec, ezcast):

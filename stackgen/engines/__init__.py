@@ -2,7 +2,8 @@
 
 `local` interprets the step list in process; `embedded` starts a real Elasticsearch node for the
 run (or reuses `stackgen engine start`'s); `filebeat` has real Filebeat ship the sample files into
-that node; `elasticsearch` is any cluster; `stack` is the running compose stack. Each is opened as a context manager that always releases what it started.
+that node; `elasticsearch` is any cluster; `stack` is the running compose stack. Each is opened as
+a context manager that always releases what it started.
 """
 from __future__ import annotations
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import selectors
 import os
 import shutil
 import signal
@@ -42,7 +43,8 @@ from stackgen.model.steps import NOW_FIELD
 from stackgen.model.timefmt import format_instant
 from stackgen.targets import es_pipeline, es_template, filebeat
 
-WAIT_SECONDS = 120  # at most this long without a new record before a run is declared stuck
+WAIT_SECONDS = 120  # at most this long without a new document before shipping is declared stuck
+STALL_SECONDS = 15  # framing: Filebeat holds a multiline record back 5 s (its flush timeout)
 SHIPPER_FIELDS = ("agent", "ecs", "input", "log")
 RUNTIME = ["-E", "queue.mem.flush.timeout=0s"]
 CONFIG = "filebeat/filebeat-elasticsearch.yml"
@@ -83,6 +85,8 @@ class FilebeatEngine:
             self._ship(todo)
 
     def documents(self, records: list[Record]) -> list[dict]:
+        if not records:
+            return []
         sources = {r.source for r in records}
         if len(sources) != 1 or not Path(next(iter(sources))).is_file():
             raise UsageError("the filebeat engine replays sample files; use `stackgen verify --engine filebeat`")
@@ -153,10 +157,10 @@ class FilebeatEngine:
         self.progress(f"Filebeat: shipping them to {self.url} through pipeline {self.model.pipeline_id!r}")
         self._install()
         started = time.time()
-        self._index(copies, total, run)
+        self._index(copies, len(events), run)  # lines in (as Filebeat frames them) = documents out
         ended = time.time()
         for sample, copy in zip(samples, copies):
-            self.shipped[str(sample)] = self._read(copy, records[str(sample)], started, ended)
+            self.shipped[str(sample)] = self._read(copy, len(self.framed[str(sample)]), started, ended)
 
     def _version(self) -> str:
         if not self.version:
@@ -165,20 +169,26 @@ class FilebeatEngine:
         return self.version
 
     def _console(self, copies: list[Path], total: int, run: str) -> list[dict]:
+        """Filebeat's own records, until it has sent `total` or sent nothing new for STALL_SECONDS."""
         command, env = self._command(self._config(copies, console=True), f"{run}-console")
         log = self.work / f"{run}-console.log"
         events: list[dict] = []
         with open(log, "wb") as stderr:
             process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=stderr)
             try:
-                for line in process.stdout:
-                    events.append(json.loads(line))
-                    if len(events) >= total:
-                        break
+                pending = b""
+                with selectors.DefaultSelector() as selector:
+                    selector.register(process.stdout, selectors.EVENT_READ)
+                    while len(events) < total and selector.select(timeout=STALL_SECONDS):
+                        chunk = os.read(process.stdout.fileno(), 1 << 16)
+                        if not chunk:
+                            break
+                        *lines, pending = (pending + chunk).split(b"\n")
+                        events += [json.loads(line) for line in lines if line.strip()]
             finally:
                 self._stop(process)
-        if len(events) < total:
-            raise EngineError(f"Filebeat framed {len(events)} of {total} records and stopped:\n{self._tail(log)}")
+        if not events and total:
+            raise EngineError(f"Filebeat framed none of {total} records:\n{self._tail(log)}")
         return events
 
     def _index(self, copies: list[Path], total: int, run: str) -> None:
