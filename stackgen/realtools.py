@@ -47,8 +47,10 @@ def find(name: str) -> Path | None:
 def require(name: str) -> Path:
     """The tool's file, or an environment problem saying how to get it."""
     path = find(name)
+    tool = TOOLS[name]
+    if path is None and os.environ.get(tool.variable):
+        raise EnvironmentProblem(f"{tool.variable}={os.environ[tool.variable]}: no such file")
     if path is None:
-        tool = TOOLS[name]
         raise EnvironmentProblem(f"{name} is not installed: run `scripts/tools {name}` from a stackgen checkout "
                                  f"(it builds or fetches it into {cache_root() / 'tools'}), or set "
                                  f"{tool.variable} to one")

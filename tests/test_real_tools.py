@@ -14,6 +14,7 @@ import os
 import re
 import shlex
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,7 @@ from stackgen.checks.esspec import Spec
 from stackgen.engines.elasticsearch import ElasticsearchEngine, connect
 from stackgen.engines.filebeat import FilebeatEngine, _ca_file
 from stackgen.engines.framing import frame
+from stackgen.errors import EngineError
 from stackgen.targets import compose, es_pipeline, es_template
 from stackgen.verify import verify
 from stackgen.verify.panels import search_body
@@ -242,3 +244,41 @@ def test_filebeat_ships_every_sample_like_the_goldens(rendered, es_url):
     finally:
         engine.close()
         client.close()
+
+
+def test_a_file_shorter_than_filebeats_fingerprint_ships(ezcast, es_url, tmp_path, monkeypatch):
+    """Filebeat 9 identifies files by a fingerprint of their first 1024 bytes and, by default, never
+    reads a shorter one; the rendered input uses native identity, so a one-line log ships."""
+    line = b"2017-11-16-08:12:05 | s | ::1 | jdoe | 1 | view_albums\n"
+    (tmp_path / "tiny.log").write_bytes(line)
+    client = connect(es_url)
+    engine = FilebeatEngine(ezcast, client, es_url)
+    try:
+        engine.prefetch([tmp_path / "tiny.log"])
+        [document] = engine.shipped[str(tmp_path / "tiny.log")]
+        assert document["event"]["action"] == "view_albums" and document["user"]["name"] == "jdoe"
+        # the same input without those two settings: Filebeat reads nothing at all
+        import stackgen.engines.filebeat as module
+
+        rendered = module.filebeat.render
+        monkeypatch.setattr(module.filebeat, "render", lambda model: [
+            type(a)(a.path, a.content.replace("    prospector.scanner.fingerprint.enabled: false\n", "")
+                    .replace("    file_identity.native: ~\n", "")) for a in rendered(model)])
+        monkeypatch.setattr(module, "STALL_SECONDS", 8)
+        again = tmp_path / "again"
+        again.mkdir()
+        (again / "tiny.log").write_bytes(line)
+        with pytest.raises(EngineError, match="framed none of 1 records"):
+            engine.prefetch([again / "tiny.log"])
+    finally:
+        engine.close()
+        client.close()
+
+
+def test_a_missing_filebeat_is_an_environment_error_before_any_node_starts(tmp_path):
+    env = {**os.environ, "STACKGEN_FILEBEAT": str(tmp_path / "no-filebeat")}
+    result = subprocess.run([sys.executable, "-m", "stackgen", "verify", str(ROOT / "samples" / "ezcast"),
+                             "--engine", "filebeat"], env=env, capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 3
+    assert f"STACKGEN_FILEBEAT={tmp_path / 'no-filebeat'}: no such file" in result.stderr
+    assert "starting Elasticsearch" not in result.stderr and "Traceback" not in result.stderr

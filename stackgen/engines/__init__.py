@@ -72,6 +72,10 @@ def open_engine(name: str, model: LogModel, options: EngineOptions = EngineOptio
         return
     from stackgen.engines import embedded
 
+    if name == "filebeat":  # before a node is started for nothing
+        from stackgen import realtools
+
+        realtools.require("filebeat")
     running = embedded.status()
     node = None
     if running:
