@@ -18,13 +18,23 @@ def templates_dir() -> Path:
     raise FileNotFoundError("stackgen templates not found (reinstall stackgen)")
 
 
+def logstash_unquotable(text: str) -> str | None:
+    """Why a text cannot be a Logstash config string, or None. Its grammar reads a backslash before
+    a quote as an escaped quote (even with escapes off), so a string cannot end with a backslash;
+    and a string holding both quote characters has no quote left to stand in."""
+    if '"' in text and "'" in text:
+        return "a text holding both ' and \" cannot be written in a Logstash config"
+    if text.endswith("\\"):
+        return "a text ending with a backslash cannot be written in a Logstash config"
+    return None
+
+
 def logstash_string(text: str) -> str:
     """A Logstash config string literal (escapes are off by default, so pick a quote)."""
-    if '"' not in text:
-        return f'"{text}"'
-    if "'" not in text:
-        return f"'{text}'"
-    raise ValueError(f"Logstash cannot quote a string holding both quote characters: {text!r}")
+    problem = logstash_unquotable(text)
+    if problem:
+        raise ValueError(f"{problem}: {text!r}")
+    return f'"{text}"' if '"' not in text else f"'{text}'"
 
 
 def logstash_field(path: str) -> str:

@@ -620,7 +620,7 @@ class Builder:
         if kind == "keyword" and not v.pattern and depth < 2:
             extra = draw(weighted((10, "none"), (2, "split"), (2, "iphost"), (1, "keys")))
             if extra == "split":
-                v.split = draw(st.sampled_from([", ", ",", " ", ";", "|", "  ", ", ,", " , ", "\\", "$", "."]))
+                v.split = draw(st.sampled_from([", ", ",", " ", ";", "|", "  ", ", ,", " , ", "\\;", "$", "."]))
                 spec["split"] = v.split
                 if draw(st.booleans()):
                     first = draw(weighted((6, "new"), (1, "self")))

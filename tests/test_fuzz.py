@@ -44,6 +44,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
 import textwrap
 import uuid
 
@@ -52,6 +53,7 @@ from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
 
 import stackgen
+from stackgen import realtools
 from stackgen.engines.elasticsearch import ElasticsearchEngine, connect
 from stackgen.engines.framing import frame
 from stackgen.engines.local import LocalEngine
@@ -243,6 +245,28 @@ def test_generated_schemas_are_accepted_and_render(case):
     assert "filter {" in conf and conf.endswith("\n")
     for line in files["kibana/saved-objects.ndjson"].splitlines():
         json.loads(line)
+
+
+@pytest.fixture(scope="module")
+def spec():
+    from stackgen.checks.esspec import Spec
+
+    return Spec(realtools.require("es-spec"))
+
+
+@budget(100)
+@given(case=fuzzgen.schemas())
+def test_generated_schemas_render_what_the_real_grammar_and_specification_accept(spec, tmp_path_factory, case):
+    """Logstash's grammar (mustache) and the Elasticsearch 9 request specification, on every
+    construct the generator knows."""
+    model = accepted(case)
+    files = rendered(model)
+    conf = tmp_path_factory.mktemp("fuzz-logstash") / "pipeline.conf"
+    conf.write_text(files[f"logstash/pipeline/{model.name}.conf"], encoding="utf-8")
+    check = subprocess.run([str(realtools.require("mustache")), "check", str(conf)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert spec.check_request("PUT", "/_ingest/pipeline/p", pipeline_body(files)) == []
+    assert spec.check_request("PUT", "/_index_template/t", json.loads(files["elasticsearch/index-template.json"])) == []
 
 
 # -- 3. the local engine on generated records ------------------------------------------------------------

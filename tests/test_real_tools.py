@@ -137,12 +137,17 @@ def mustache_check(path: Path) -> subprocess.CompletedProcess:
 
 
 def test_every_logstash_pipeline_parses_with_logstashs_grammar(rendered):
-    _, out, _ = rendered
+    model, out, _ = rendered
     pipelines = sorted((out / "logstash").rglob("*.conf"))
     assert len(pipelines) == 2
     for path in pipelines:
         result = mustache_check(path)
         assert result.returncode == 0, f"{path}: {result.stdout}{result.stderr}"
+        # and its linter: every plugin has an id (Logstash's monitoring and logs name plugins by it)
+        lint = subprocess.run([str(tool("mustache")), "lint", str(path)], capture_output=True, text=True)
+        assert lint.returncode == 0, f"{path}: {lint.stdout}{lint.stderr}"
+    ids = re.findall(r'\bid => "([^"]+)"', (out / "logstash" / "pipeline" / f"{model.name}.conf").read_text())
+    assert len(ids) == len(set(ids)) >= 3
 
 
 def test_the_grammar_check_refuses_a_broken_pipeline(rendered, tmp_path):

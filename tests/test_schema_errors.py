@@ -39,6 +39,8 @@ CASES = [
     ("unknown-key", bad("name: demo", "name: demo\nnmae: x"), [("SG002", 3, 1)]),
     ("unknown-value-key", bad("  kind: {}", "  kind: {targte: a.b}"), [("SG002", 12, 10)]),
     ("wrong-type", bad("schema_version: 1", "schema_version: one"), [("SG003", 1, 17)]),
+    # Logstash's grammar reads a backslash before the closing quote as an escaped quote
+    ("split-ending-in-backslash", bad("  kind: {}", "  kind: {split: '\\'}"), [("SG003", 12, 17)]),
     ("missing-key", bad("timestamp: ts\n", ""), [("SG004", 1, 1)]),
     ("duplicate-key", bad("  kind: {}", "  kind: {}\n  kind: {}"), [("SG005", 13, 3)]),
     ("duplicate-field", bad("  count: [n]", "  count: [n, n]"), [("SG006", 15, 14)]),

@@ -5,6 +5,7 @@ import difflib
 import re
 
 from stackgen.errors import Diagnostic
+from stackgen.resources import logstash_unquotable
 from stackgen.schema.yamlnodes import Node
 
 
@@ -53,9 +54,10 @@ class Reader:
         return text
 
     def quotable(self, text: str, node: Node, path: str) -> None:
-        """Texts that land in Logstash conditions or values: its strings cannot hold both quotes."""
-        if '"' in text and "'" in text:
-            self.error(node, "SG003", path, "a text holding both ' and \" cannot be written in a Logstash config")
+        """Texts that land in Logstash conditions or values must be writable as its strings."""
+        problem = logstash_unquotable(text)
+        if problem:
+            self.error(node, "SG003", path, problem)
 
     def integer(self, node: Node, path: str, minimum: int = 0) -> int | None:
         if node.kind != "scalar" or isinstance(node.value, bool) or not isinstance(node.value, int):

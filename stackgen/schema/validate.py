@@ -318,6 +318,8 @@ class SchemaReader(Reader):
             if key in entries:
                 fields[key] = self.string(entries[key], f"{path}.{key}", regex=None if key == "split" else VALUE_RE,
                                           what="value name")
+                if key == "split" and fields[key]:
+                    self.quotable(fields[key], entries[key], f"{path}.split")  # Logstash's mutate split
         if "first" in entries and "split" not in entries:
             self.error(entries["first"], "SG018", f"{path}.first", "'first' names the first element of a list (split)")
         if fields.get("first") == name:

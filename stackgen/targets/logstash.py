@@ -74,9 +74,12 @@ def condition(cond) -> str:
 
 
 def _regex_string(pattern: str) -> str:
-    """A pattern as a Logstash string; a pattern holding both quotes spells `"` as `\\x22`."""
+    """A pattern as a Logstash string: a pattern holding both quotes spells `"` as `\\x22`, and one
+    ending in an escaped backslash spells it `\\x5c` (Logstash's grammar reads `\\"` as a quote)."""
     if '"' in pattern and "'" in pattern:
         pattern = pattern.replace('"', "\\x22")
+    if pattern.endswith("\\\\"):
+        pattern = pattern[:-2] + "\\x5c"
     return logstash_string(pattern)
 
 
@@ -105,35 +108,39 @@ class _Printer:
             self.emit(step, self.grok(step))
         elif isinstance(step, S.Set):
             value = "true" if step.value is True else "false" if step.value is False else str(step.value)
-            body = [f"mutate {{ replace => {{ {logstash_string(logstash_field(step.field))} => {logstash_string(value)} }} }}"]
+            body = [self.mutate(step, f"replace => {{ {self.f(step.field)} => {logstash_string(value)} }}")]
             if isinstance(step.value, bool):
-                body.append(f"mutate {{ convert => {{ {logstash_string(logstash_field(step.field))} => \"boolean\" }} }}")
+                body.append(self.mutate(step, f"convert => {{ {self.f(step.field)} => \"boolean\" }}"))
             self.emit(step, body)
         elif isinstance(step, S.Move):
-            self.emit(step, [f"mutate {{ rename => {{ {self.f(step.source)} => {self.f(step.target)} }} }}"])
+            self.emit(step, [self.mutate(step, f"rename => {{ {self.f(step.source)} => {self.f(step.target)} }}")])
         elif isinstance(step, S.Copy):
-            self.lines.append(f"mutate {{ copy => {{ {self.f(step.source)} => {self.f(step.target)} }} }}")
+            self.lines.append(self.mutate(step, f"copy => {{ {self.f(step.source)} => {self.f(step.target)} }}"))
         elif isinstance(step, S.Convert):
-            self.lines += [f"if {logstash_field(step.source)} {{", "  mutate {",
+            self.lines += [f"if {logstash_field(step.source)} {{", "  mutate {", f"    id => {self.id(step.tag)}",
                            f"    rename => {{ {self.f(step.source)} => {self.f(step.target)} }}",
                            f"    convert => {{ {self.f(step.target)} => \"{_CONVERT[step.type]}\" }}", "  }", "}"]
         elif isinstance(step, S.Split):
-            self.lines.append(f"mutate {{ split => {{ {self.f(step.field)} => {logstash_string(step.separator)} }} }}")
+            self.lines.append(self.mutate(step, f"split => {{ {self.f(step.field)} => {logstash_string(step.separator)} }}"))
         elif isinstance(step, S.Date):
             self.lines += [f"if {logstash_field(step.source)} {{"] + ["  " + x for x in self.date(step)] + ["}"]
         elif isinstance(step, S.Tag):
-            self.emit(step, [f"mutate {{ add_tag => [{logstash_string(step.name)}] }}"])
+            self.emit(step, [self.mutate(step, f"add_tag => [{logstash_string(step.name)}]")])
         elif isinstance(step, S.KeepOriginal):
-            keep = f"mutate {{ rename => {{ \"{RAW}\" => {self.f(ORIGINAL_FIELD)} }} }}"
+            keep = self.mutate(step, f"rename => {{ \"{RAW}\" => {self.f(ORIGINAL_FIELD)} }}")
             if step.keep_when is None:
                 self.lines.append(keep)
             else:
                 self.lines += [f"if {condition(step.keep_when)} {{", "  " + keep, "}"]
-            self.lines.append(f"mutate {{ remove_field => [\"{RAW}\"] }}")
+            self.lines.append(self.mutate(step, f"remove_field => [\"{RAW}\"]"))
         elif isinstance(step, S.Remove):
-            self.lines.append("mutate { remove_field => [" + ", ".join(logstash_string(f) for f in step.fields) + "] }")
+            self.lines.append(self.mutate(step, "remove_field => [" + ", ".join(logstash_string(f) for f in step.fields) + "]"))
         else:
             raise AssertionError(f"no printer for {type(step).__name__}")
+
+    def mutate(self, step, option: str) -> str:
+        """One mutate filter with its own id (Logstash's monitoring and logs name filters by it)."""
+        return f"mutate {{ id => {self.id(step.tag)} {option} }}"
 
     @staticmethod
     def f(field: str) -> str:
