@@ -24,7 +24,7 @@ import stackgen
 from stackgen import deploy, realtools
 from stackgen.checks.esspec import Spec
 from stackgen.engines.elasticsearch import ElasticsearchEngine, connect
-from stackgen.engines.filebeat import FilebeatEngine, _ca_file
+from stackgen.engines.filebeat import FilebeatEngine, ca_bundle
 from stackgen.engines.framing import frame
 from stackgen.errors import EngineError
 from stackgen.targets import compose, es_pipeline, es_template
@@ -61,7 +61,7 @@ def rendered(request, tmp_path_factory):
 
 # -- Filebeat -----------------------------------------------------------------------------------
 def filebeat_test_config(config: Path, home: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, **FILEBEAT_ENV, "ELASTICSEARCH_CA_CERT": _ca_file()}
+    env = {**os.environ, **FILEBEAT_ENV, "ELASTICSEARCH_CA_CERT": ca_bundle()}
     return subprocess.run([str(tool("filebeat")), "test", "config", "--strict.perms=false", "-c", str(config),
                            "--path.home", str(home), "--path.data", str(home / "data")],
                           env=env, capture_output=True, text=True)
@@ -167,7 +167,7 @@ def setup_requests(out: Path) -> list[tuple[str, str, object]]:
     requests = []
     for line in script.splitlines():
         words = line.strip().split(" ", 1)
-        if words[0] != "request" or len(words) < 2 or "STEP" in line:
+        if words[0] != "request" or len(words) < 2:
             continue
         args = shlex.split(re.sub(r"\$\{(\w+)\}", lambda m: env[m.group(1)], words[1]))
         _, _, method, path, *rest = args

@@ -30,7 +30,7 @@ import stackgen
 from stackgen import realtools
 from stackgen.engines import jvm
 from stackgen.engines.elasticsearch import connect
-from stackgen.engines.filebeat import _ca_file
+from stackgen.engines.filebeat import ca_bundle
 from stackgen.engines.stack import StackEngine
 from stackgen.targets import compose, es_pipeline, es_template
 from stackgen.verify import verify
@@ -64,7 +64,7 @@ def _runtime_tar(java: Path) -> bytes:
     for library in _libraries([java.resolve(), shell, *[p for p in jdk.rglob("*.so")]]):
         files[library.as_posix().lstrip("/")] = library
     files["bin/sh"] = shell
-    files["etc/ssl/certs/ca-certificates.crt"] = Path(_ca_file())
+    files["etc/ssl/certs/ca-certificates.crt"] = Path(ca_bundle())
     files["etc/os-release"] = Path("/etc/os-release")  # Filebeat reads the host's distribution
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", dereference=True) as tar:
@@ -129,7 +129,7 @@ def docker_compose_file(runtime_image, ezcast, logs, tmp_path_factory):
         "RUNTIME_IMAGE": runtime_image, "JAVA": str(Path(jvm.find_java(17)).resolve()),
         "NODE_LIB": str(node_lib), "NODE_SOURCE": str(jvm.JAVA_DIR / "node" / "EsNode.java"),
         "FILEBEAT": str(realtools.require("filebeat")), "FILEBEAT_CONFIG": str(config),
-        "LOGS": str(logs), "LOG_DIR": compose.log_dir(ezcast), "CA_FILE": _ca_file(),
+        "LOGS": str(logs), "LOG_DIR": compose.log_dir(ezcast), "CA_FILE": ca_bundle(),
     })
     return str(ROOT / "tests" / "docker" / "compose.yml")
 

@@ -47,9 +47,9 @@ class Spec:
 
     def endpoint(self, method: str, path: str):
         """The endpoint serving `method path`, preferring literal URL segments over {parameters}."""
-        matches = [(pattern.count("{"), name, endpoint) for regex, pattern, methods, endpoint in self.endpoints
-                   if method in methods and regex.match(path) for name in [pattern]]
-        return min(matches, key=lambda m: m[0])[2] if matches else None
+        matches = [(pattern.count("{"), endpoint) for regex, pattern, methods, endpoint in self.endpoints
+                   if method in methods and regex.match(path)]
+        return min(matches, key=lambda m: m[0])[1] if matches else None
 
     # -- requests -----------------------------------------------------------------------------
     def check_request(self, method: str, url: str, body=None) -> list[str]:

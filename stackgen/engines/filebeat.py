@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import selectors
 import os
+import selectors
 import shutil
 import signal
 import ssl
@@ -50,7 +50,7 @@ RUNTIME = ["-E", "queue.mem.flush.timeout=0s"]
 CONFIG = "filebeat/filebeat-elasticsearch.yml"
 
 
-def _ca_file() -> str:
+def ca_bundle() -> str:
     """Any PEM bundle: the rendered output names a CA file, and Filebeat loads it even over http."""
     paths = ssl.get_default_verify_paths()
     for candidate in (paths.cafile, paths.openssl_cafile, "/etc/ssl/certs/ca-certificates.crt"):
@@ -132,7 +132,7 @@ class FilebeatEngine:
         home = self.work / run
         command = [str(self.binary), "-e", "--strict.perms=false", "-c", str(config), "--path.home", str(home),
                    "--path.data", str(home / "data"), "--path.logs", str(home / "logs"), *RUNTIME]
-        env = {**os.environ, "ELASTICSEARCH_HOSTS": self.url, "ELASTICSEARCH_CA_CERT": _ca_file(),
+        env = {**os.environ, "ELASTICSEARCH_HOSTS": self.url, "ELASTICSEARCH_CA_CERT": ca_bundle(),
                "FILEBEAT_WRITER_USER": "stackgen-verify", "FILEBEAT_WRITER_PASSWORD": "unused-on-the-embedded-node"}
         return command, env
 
