@@ -1,6 +1,7 @@
 """Stage 4c: the local engine, a pure-Python interpreter of the model's step list.
 
-It runs the same steps the ingest pipeline and the Logstash filter print (`model/lowering.py`),
+The list is compiled once into closures, one a step (each step's meaning is written once, in
+`_body`). It runs the same steps the ingest pipeline and the Logstash filter print (`model/lowering.py`),
 with the same grok strings, so its documents equal Elasticsearch's; the agreement tests prove it
 on every sample record of every family.
 """
