@@ -1,26 +1,34 @@
-"""Ingest throughput of the generated EZCast pipeline through a real Elasticsearch node.
+"""Ingest throughput of every family's generated pipeline on a real Elasticsearch node, measured so
+that it holds on a noisy machine.
 
-Replays N generated EZCast records (default 100k) through the embedded node (or --es-url) and
-prints documents/s for:
-  generated  the ingest pipeline stackgen renders (anchored head grok, one grok per variant
-             chosen by the action, typed placement);
-  handmade   a pipeline written the way hand-made EZCast configs are: one full-line grok per
-             action with .*-style optional groups, every pattern tried in turn, then date and
-             convert processors;
-  raw        no pipeline at all (the upper bound).
-All three run in this process against the same node, with the same index settings and bulk
-bodies encoded before timing. The last line is `generated/handmade=X.XX generated/raw=Y.YY`.
+For each shipped family the sample records are repeated to --records and indexed, in alternating
+rounds (one warm-up round first, not counted), through:
 
-The hand-made pipeline runs at about a hundred documents/s, so its rate is measured on the first
---handmade-records records (default 10,000: the same action mix, since records cycle through
-every action); rates are documents per second, so the ratios stay comparable.
+  generated  the pipelines stackgen renders (a variant chosen by a discriminator is a switch: the
+             document runs its own variant's processors only);
+  flat       the same steps without the switch (each variant's grok under its own condition, every
+             value's placement on every document): the before of that lever, for schemas with one;
+  competent  what an experienced engineer writes by hand (`baselines.py`): an anchored head grok
+             from Elasticsearch's pattern library, one conditional grok per message type, date
+             and convert; it does less than the generated pipeline (no value checks, failure tags,
+             original text or labels);
+  seed       every full-line pattern tried in turn, the style of hand-made EZCast configurations
+             (layouts with a discriminator only; on --seed-records, it runs at ~100 documents/s);
+  raw        no pipeline (the upper bound);
 
-Usage: python benchmarks/ingest_throughput.py [--records N] [--handmade-records M] [--es-url URL] [--rounds R]
+and the local engine on the same records (one core, parsing the framed records). Every round gives one
+ratio generated/X per baseline; the median and its spread (min-max over rounds) are printed.
+The last line is the worst family's: `generated/raw=X generated/competent=Y generated/seed=Z
+local_records_per_s=N`, each ratio followed by its spread.
+
+    python benchmarks/ingest_throughput.py [--records 20000] [--rounds 5] [--family ezcast] [--es-url URL]
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -31,134 +39,152 @@ sys.path.insert(0, str(ROOT))
 import stackgen  # noqa: E402
 from stackgen.engines.elasticsearch import connect  # noqa: E402
 from stackgen.engines.framing import frame  # noqa: E402
+from stackgen.engines.local import LocalEngine  # noqa: E402
+from stackgen.model import steps as S  # noqa: E402
+from stackgen.model.lowering import lower  # noqa: E402
 from stackgen.targets import es_pipeline  # noqa: E402
 
+from baselines import competent, seed  # noqa: E402
+
 CHUNK = 2000
+HEAP = "1g"
 
 
-def generate_records(model, count: int) -> list[str]:
-    """Deterministic EZCast records: the 92 per-action sample lines, re-stamped and cycled."""
-    templates = []
-    for name in ("test-server.log", "test-client.log"):
-        path = ROOT / "samples" / "ezcast" / name
-        templates += [r.text for r in frame(model, path.read_bytes())]
-    out = []
-    for i in range(count):
-        text = templates[i % len(templates)]
-        seconds = i // 10
-        stamp = f"2017-11-{16 + seconds // 86400 % 10:02d}-{seconds // 3600 % 24:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
-        out.append(stamp + text[19:])
-    return out
+def family_records(family: Path, count: int) -> tuple[object, list[str]]:
+    model = stackgen.load_schema(family / "schema.yaml")
+    data = b"".join(p.read_bytes().rstrip(b"\n") + b"\n" for p in sorted(family.glob("*.log")))
+    texts = [r.text for r in frame(model, data)]
+    return model, [texts[i % len(texts)] for i in range(count)]
 
 
-def handmade_pipeline(model) -> dict:
-    """One full-line grok per action, tried in turn; then date and convert."""
-    patterns = []
-    numeric = set()
-    for variant in model.variants:
-        parts = ["^%{DATA:time} \\| %{DATA:session} \\| %{DATA:ip} \\| %{DATA:netid} \\| %{DATA:level} \\| "
-                 + variant.key]
-        for i, name in enumerate(variant.fields):
-            last = i == len(variant.fields) - 1
-            parts.append(f"(?: \\| %{{{'GREEDYDATA' if last else 'DATA'}:{name}}})?")
-            if model.value(name).type.is_numeric:
-                numeric.add(name)
-        patterns.append("".join(parts) + "$")
-    processors = [
-        {"grok": {"field": "message", "patterns": patterns}},
-        {"date": {"field": "time", "formats": ["yyyy-MM-dd-HH:mm:ss"], "timezone": "Europe/Brussels"}},
-    ]
-    for name in sorted(numeric):
-        processors.append({"convert": {"field": name, "type": "long", "ignore_missing": True,
-                                       "on_failure": [{"remove": {"field": name}}]}})
-    return {"processors": processors,
-            "on_failure": [{"append": {"field": "tags", "value": ["_grokparsefailure"]}}]}
+# -- measuring ------------------------------------------------------------------------------------
 
-
-def bulk_bodies(records: list[str], index: str) -> list[str]:
+def bulk_bodies(model, records: list[str], index: str) -> list[str]:
     action = json.dumps({"index": {"_index": index}})
+    extra = {S.NOW_FIELD: "2026-01-01T00:00:00.000Z"} if lower(model).needs_now else {}
     bodies = []
     for start in range(0, len(records), CHUNK):
         lines = []
         for text in records[start:start + CHUNK]:
             lines.append(action)
-            lines.append(json.dumps({"message": text}, ensure_ascii=False))
+            lines.append(json.dumps({"message": text, **extra}, ensure_ascii=False))
         bodies.append("\n".join(lines) + "\n")
     return bodies
 
 
-def run(client, name: str, records: list[str], pipeline: dict | None) -> float:
-    name = name.replace(":", "-").replace("+", "-")
-    index = f"bench-{name}"
-    client.request("DELETE", f"/{index}", allow=(404,))
-    client.request("PUT", f"/{index}", {"settings": {"number_of_shards": 1, "number_of_replicas": 0,
-                                                    "refresh_interval": "-1"}})
-    query = ""
-    if pipeline is not None:
-        client.request("PUT", f"/_ingest/pipeline/bench-{name}", pipeline)
-        query = f"?pipeline=bench-{name}"
-    bodies = bulk_bodies(records, index)
+class Bench:
+    def __init__(self, client, model, name: str, pipelines: list[tuple[str, dict]] | None, records: list[str]):
+        self.client, self.model, self.records = client, model, records
+        self.index = f"bench-{model.name}-{name}"
+        self.pipeline = pipelines[-1][0] if pipelines else None
+        for pid, body in pipelines or []:
+            client.request("PUT", f"/_ingest/pipeline/{pid}", body)
+        self.bodies = bulk_bodies(model, records, self.index)
+
+    def rate(self) -> float:
+        client = self.client
+        client.request("DELETE", f"/{self.index}", allow=(404,))
+        client.request("PUT", f"/{self.index}", {"settings": {
+            "number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "-1",
+            # dynamic mappings for every pipeline alike; a value that does not fit its field's
+            # first type is left unindexed rather than failing the document
+            "index.mapping.ignore_malformed": True}})
+        query = f"?pipeline={self.pipeline}" if self.pipeline else ""
+        started = time.perf_counter()
+        for body in self.bodies:
+            answer = self.client.request("POST", f"/_bulk{query}", body, ndjson=True)
+            if answer.get("errors"):
+                bad = next(i for i in answer["items"] if i["index"].get("error"))
+                raise SystemExit(f"{self.index}: bulk errors, e.g. {bad}")
+        elapsed = time.perf_counter() - started
+        client.request("POST", f"/{self.index}/_refresh")
+        count = client.request("GET", f"/{self.index}/_count")["count"]
+        if count != len(self.records):
+            raise SystemExit(f"{self.index}: {count} documents for {len(self.records)} records")
+        client.request("DELETE", f"/{self.index}")
+        return len(self.records) / elapsed
+
+
+def local_rate(engine: LocalEngine, records: list[str]) -> float:
+    run = engine.run
     started = time.perf_counter()
-    for body in bodies:
-        answer = client.request("POST", f"/_bulk{query}", body, ndjson=True)
-        if answer.get("errors"):
-            raise SystemExit(f"{name}: bulk errors, e.g. {next(i for i in answer['items'] if i['index'].get('error'))}")
-    elapsed = time.perf_counter() - started
-    client.request("POST", f"/{index}/_refresh")
-    count = client.request("GET", f"/{index}/_count")["count"]
-    if count != len(records):
-        raise SystemExit(f"{name}: {count} documents for {len(records)} records")
-    client.request("DELETE", f"/{index}")
-    return len(records) / elapsed
+    for text in records:
+        run(text)
+    return len(records) / (time.perf_counter() - started)
+
+
+def measure(client, family: Path, args) -> dict:
+    model, records = family_records(family, args.records)
+    benches = {
+        "generated": Bench(client, model, "generated", es_pipeline.pipelines(model, f"bench-{model.name}-gen"), records),
+        "competent": Bench(client, model, "competent", [(f"bench-{model.name}-competent",
+                                                         competent(family.name, model))], records),
+        "raw": Bench(client, model, "raw", None, records),
+    }
+    if any(isinstance(s, S.Switch) for s in lower(model).steps):
+        benches["flat"] = Bench(client, model, "flat",
+                                es_pipeline.pipelines(model, f"bench-{model.name}-flat", switch=False), records)
+    seeded = seed(model)
+    if seeded is not None:
+        benches["seed"] = Bench(client, model, "seed", [(f"bench-{model.name}-seed", seeded)], records[:args.seed_records])
+    engine = LocalEngine(model)
+    rates: dict[str, list[float]] = {name: [] for name in [*benches, "local"]}
+    for round_ in range(args.rounds + 1):
+        for name, bench in benches.items():
+            rate = bench.rate()
+            if round_:
+                rates[name].append(rate)
+        rate = local_rate(engine, records)
+        if round_:
+            rates["local"].append(rate)
+    ratios = {name: [g / b for g, b in zip(rates["generated"], rates[name])]
+              for name in benches if name != "generated"}
+    return {"family": family.name, "records": len(records), "rates": rates, "ratios": ratios}
+
+
+def spread(values: list[float]) -> str:
+    return f"{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--records", type=int, default=100_000)
-    parser.add_argument("--rounds", type=int, default=2, help="best of R rounds per pipeline")
-    parser.add_argument("--handmade-records", type=int, default=10_000)
+    parser.add_argument("--records", type=int, default=20_000)
+    parser.add_argument("--seed-records", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--family", action="append", help="only these sample directories (repeatable)")
     parser.add_argument("--es-url")
     args = parser.parse_args()
-    model = stackgen.load_schema(ROOT / "samples" / "ezcast" / "schema.yaml")
-    records = generate_records(model, args.records)
+    families = sorted(p.parent for p in (ROOT / "samples").glob("*/schema.yaml")
+                      if not args.family or p.parent.name in args.family)
     node = None
     url = args.es_url
     if not url:
         from stackgen.engines.embedded import EmbeddedNode
 
-        node = EmbeddedNode(progress=lambda m: print(f"... {m}", file=sys.stderr), heap="1g")
+        node = EmbeddedNode(progress=lambda m: print(f"... {m}", file=sys.stderr), heap=HEAP)
         url = node.start()
     try:
         client = connect(url)
         version = client.request("GET", "/")["version"]["number"]
-        print(f"Elasticsearch {version}, {len(records)} records, bulk {CHUNK}, best of {args.rounds}")
-        generated = es_pipeline.body(model)
-        processors = generated["processors"]
-        last_variant = max(i for i, p in enumerate(processors)
-                           if next(iter(p.values())).get("tag", "").startswith("variant:"))
-        pipelines = {
-            "generated": generated,
-            "handmade": handmade_pipeline(model),
-            "raw": None,
-            # what limits the generated pipeline: its stages alone, measured in the same run
-            "stage:head": {"processors": processors[:1]},
-            "stage:head+variants": {"processors": processors[:last_variant + 1]},
-        }
-        rates = {}
-        for name, pipeline in pipelines.items():
-            subset = records[:args.handmade_records] if name == "handmade" else records
-            rounds = 1 if name == "handmade" else args.rounds
-            rates[name] = max(run(client, name, subset, pipeline) for _ in range(rounds))
-            print(f"{name:20} {rates[name]:10.0f} docs/s  ({len(subset)} records)")
+        print(f"Elasticsearch {version} (heap {HEAP if node else 'as configured'}), {os.cpu_count()} cores, "
+              f"{args.records} records a family, bulk {CHUNK}, {args.rounds} alternating rounds after a warm-up; "
+              "median of the per-round ratios (min-max)")
+        results = []
+        for family in families:
+            result = measure(client, family, args)
+            results.append(result)
+            rates = {name: statistics.median(r) for name, r in result["rates"].items()}
+            print(f"{result['family']}: " + "  ".join(f"{name} {rate:,.0f}/s" for name, rate in rates.items()))
+            print("    " + "  ".join(f"generated/{name}={spread(r)}" for name, r in result["ratios"].items()))
     finally:
         if node:
             node.stop()
-    per_doc = {name: 1e6 / rate for name, rate in rates.items()}
-    print(f"per document: raw {per_doc['raw']:.0f} us; head grok +{per_doc['stage:head'] - per_doc['raw']:.0f} us; "
-          f"variant selection and grok +{per_doc['stage:head+variants'] - per_doc['stage:head']:.0f} us; "
-          f"typed placement and cleanup +{per_doc['generated'] - per_doc['stage:head+variants']:.0f} us")
-    print(f"generated/handmade={rates['generated'] / rates['handmade']:.2f} "
-          f"generated/raw={rates['generated'] / rates['raw']:.2f}")
+    worst = min(results, key=lambda r: statistics.median(r["ratios"]["raw"]))
+    seed = next((r for r in results if "seed" in r["ratios"]), None)
+    print(f"worst family by generated/raw: {worst['family']}; seed baseline: {seed['family'] if seed else 'none'}")
+    print(f"generated/raw={spread(worst['ratios']['raw'])} generated/competent={spread(worst['ratios']['competent'])} "
+          f"generated/seed={spread(seed['ratios']['seed']) if seed else 'n/a'} "
+          f"local_records_per_s={min(statistics.median(r['rates']['local']) for r in results):,.0f}")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import sys
 import time
@@ -52,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("parse", help="print one JSON document per record of FILEs (or stdin)")
     p.add_argument("files", nargs="*", type=Path)
     p.add_argument("--schema", type=Path, required=True)
+    p.add_argument("--jobs", type=int, default=1, metavar="N",
+                   help="local engine: parse on N processes (documents stay in input order)")
     _engine_options(p)
 
     p = sub.add_parser("verify", help="replay samples through an engine and compare with golden files")
@@ -120,16 +121,35 @@ def _cmd_render(args) -> ExitCode:
 
 def _cmd_parse(args) -> ExitCode:
     model = stackgen.load_schema(args.schema)
+    if args.jobs < 1 or (args.jobs > 1 and args.engine != "local"):
+        raise UsageError("--jobs N: N >= 1, and more than one only with the local engine")
+    if args.jobs > 1:
+        return _parse_parallel(args, model)
+    from stackgen.engines.parallel import dumps
+
     batch = 1 if args.engine == "local" else 1000  # records per engine call: documents flow out at once
     with _engine(args, model) as engine:
         for path in args.files or [None]:
             with (open(path, "rb") if path else contextlib.nullcontext(sys.stdin.buffer)) as stream:
                 flushed = 0.0
                 for doc in stackgen.parse_stream(model, stream, engine, str(path or "<stdin>"), batch):
-                    sys.stdout.write(json.dumps(doc, ensure_ascii=False, sort_keys=True) + "\n")
+                    sys.stdout.write(dumps(doc))
                     if time.monotonic() - flushed > 0.1:  # documents show at once, without a write per line
                         sys.stdout.flush()
                         flushed = time.monotonic()
+                sys.stdout.flush()
+    return ExitCode.OK
+
+
+def _parse_parallel(args, model) -> ExitCode:
+    from stackgen.engines.framing import frame_stream
+    from stackgen.engines.parallel import json_lines
+
+    for path in args.files or [None]:
+        with (open(path, "rb") if path else contextlib.nullcontext(sys.stdin.buffer)) as stream:
+            records = frame_stream(model, stream, str(path or "<stdin>"))
+            for text in json_lines(model, records, args.jobs, args.now):
+                sys.stdout.write(text)
                 sys.stdout.flush()
     return ExitCode.OK
 

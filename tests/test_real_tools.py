@@ -170,21 +170,27 @@ def setup_requests(out: Path) -> list[tuple[str, str, object]]:
         if words[0] != "request" or len(words) < 2:
             continue
         args = shlex.split(re.sub(r"\$\{(\w+)\}", lambda m: env[m.group(1)], words[1]))
-        _, _, method, path, *rest = args
-        body = None
-        if rest[:1] == ["-d"]:
-            body = json.loads(rest[1])
-        elif rest[:1] == ["--data-binary"]:
-            body = json.loads((out / rest[1].replace("@/stackgen/", "")).read_text())
-        requests.append((method, path, body))
+        # the loop over the case pipelines: one request per rendered file
+        cases = sorted((out / "elasticsearch" / "ingest-pipelines").glob("*.json")) if "@$case" in args else [None]
+        for case in cases:
+            _, _, method, path, *rest = [a.replace("$name", case.stem).replace("@$case", f"@/stackgen/{case.relative_to(out)}")
+                                         if case else a for a in args]
+            body = None
+            if rest[:1] == ["-d"]:
+                body = json.loads(rest[1])
+            elif rest[:1] == ["--data-binary"]:
+                body = json.loads((out / rest[1].replace("@/stackgen/", "")).read_text())
+            requests.append((method, path, body))
     return requests
 
 
 def test_every_setup_request_fits_the_specification(rendered, spec):
     _, out, _ = rendered
     requests = setup_requests(out)
+    cases = len(list((out / "elasticsearch" / "ingest-pipelines").glob("*.json")))
     assert [r[0] + " " + r[1].split("/")[1] for r in requests] == [
-        "POST _security", "PUT _security", "PUT _security", "PUT _index_template", "PUT _ingest"]
+        "POST _security", "PUT _security", "PUT _security", "PUT _index_template", *["PUT _ingest"] * (cases + 1)]
+    assert requests[-1][1] == f"/_ingest/pipeline/{rendered[0].pipeline_id}"  # the main one last
     problems = [p for method, path, body in requests for p in spec.check_request(method, path, body)]
     assert problems == []
 

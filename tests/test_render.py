@@ -9,17 +9,19 @@ import sys
 import yaml
 
 import stackgen
-from stackgen.targets import es_template
+from stackgen.targets import es_pipeline, es_template
 from stackgen.model import grok
 from stackgen.model.lowering import lower
-from stackgen.model.steps import Grok
+from stackgen.model.steps import Grok, walk
 
 from conftest import ROOT, SAMPLES
 
 
 def test_every_artifact_matches_its_golden(ezcast, assert_golden):
     artifacts = stackgen.render(ezcast)
-    assert [a.path for a in artifacts] == [
+    cases = [a.path for a in artifacts if a.path.startswith(es_pipeline.CASES_DIR + "/")]
+    assert len(cases) == 42 and cases[0] == f"{es_pipeline.CASES_DIR}/stackgen-ezcast-1-login.json"
+    assert [a.path for a in artifacts if a.path not in cases] == [
         "compose/docker-compose.yml",
         "compose/setup.sh",
         "elasticsearch/index-template.json",
@@ -43,15 +45,19 @@ def test_rendering_is_byte_identical_across_processes_and_hash_seeds(tmp_path):
                        check=True, env=env, capture_output=True, cwd=ROOT)
         outputs.append({p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
     assert outputs[0] == outputs[1] == outputs[2]
-    assert len(outputs[0]) == 9
+    assert len(outputs[0]) == 9 + 42  # and a pipeline per set of variant fields
 
 
 def test_logstash_and_ingest_run_the_same_grok_strings(ezcast):
-    groks = [step for step in lower(ezcast).steps if isinstance(step, Grok)]
+    groks = [step for step in walk(lower(ezcast).steps) if isinstance(step, Grok)]
     artifacts = {a.path: a.content for a in stackgen.render(ezcast)}
-    pipeline = json.loads(artifacts["elasticsearch/ingest-pipeline.json"])
-    ingest = [p["grok"]["patterns"] for p in pipeline["processors"] if "grok" in p]
-    assert ingest == [list(step.patterns) for step in groks]
+    # the main pipeline, then each case's pipeline in the order the switch lists them
+    main = json.loads(artifacts["elasticsearch/ingest-pipeline.json"])
+    cases = {path: json.loads(text) for path, text in artifacts.items() if path.startswith(es_pipeline.CASES_DIR)}
+    ingest = {json.dumps(p["grok"]["patterns"]) for body in [main, *cases.values()] for p in body["processors"]
+              if "grok" in p}
+    assert ingest == {json.dumps(list(step.patterns)) for step in groks}
+    assert len(cases) == 42  # 41 sets of variant fields and the default
     conf = artifacts["logstash/pipeline/ezcast.conf"]
     for step in groks:
         assert "[" + ", ".join(f'"{p}"' for p in step.patterns) + "] }" in conf
@@ -60,7 +66,7 @@ def test_logstash_and_ingest_run_the_same_grok_strings(ezcast):
 
 
 def test_no_pattern_uses_a_dot_and_every_reference_is_defined(ezcast):
-    for step in lower(ezcast).steps:
+    for step in walk(lower(ezcast).steps):
         if not isinstance(step, Grok):
             continue
         defined = dict(step.definitions)

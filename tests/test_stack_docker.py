@@ -158,7 +158,8 @@ def test_filebeat_in_docker_ships_the_samples_into_elasticsearch_in_docker(docke
     docker_services.wait_until_responsive(check=lambda: _answers(url), timeout=180, pause=1)
     client = connect(url)
     client.request("PUT", f"/_index_template/{ezcast.template_name}", es_template.body(ezcast))
-    client.request("PUT", f"/_ingest/pipeline/{ezcast.pipeline_id}", es_pipeline.body(ezcast))
+    for pipeline_id, body in es_pipeline.pipelines(ezcast):
+        client.request("PUT", f"/_ingest/pipeline/{pipeline_id}", body)
     docker_services._docker_compose.execute("up --detach filebeat")
     report = verify(ezcast, SAMPLES, StackEngine(ezcast, client, logs))
     assert report.ok, report.human()

@@ -210,7 +210,8 @@ class ElasticsearchEngine:
         template["priority"] = 500
         self.client.request("PUT", f"/_index_template/{prefix}", template)
         try:
-            self.client.request("PUT", f"/_ingest/pipeline/{prefix}", es_pipeline.body(self.model))
+            for pipeline_id, body in es_pipeline.pipelines(self.model, prefix):
+                self.client.request("PUT", f"/_ingest/pipeline/{pipeline_id}", body)
             self.client.request("PUT", f"/{index}", {})
             self._bulk(index, prefix, records)
             self.client.request("POST", f"/{index}/_refresh")
@@ -219,7 +220,8 @@ class ElasticsearchEngine:
             yield index, documents
         finally:
             self.client.request("DELETE", f"/{index}", allow=(404,))
-            self.client.request("DELETE", f"/_ingest/pipeline/{prefix}", allow=(404,))
+            for pipeline_id, _ in es_pipeline.pipelines(self.model, prefix):
+                self.client.request("DELETE", f"/_ingest/pipeline/{pipeline_id}", allow=(404,))
             self.client.request("DELETE", f"/_index_template/{prefix}", allow=(404,))
 
     def _bulk(self, index: str, pipeline: str, records: list[Record]) -> None:

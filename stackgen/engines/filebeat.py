@@ -221,7 +221,8 @@ class FilebeatEngine:
         """The rendered template and pipeline, under their rendered names, before anything ships."""
         if not self.installed:
             self.client.request("PUT", f"/_index_template/{self.model.template_name}", es_template.body(self.model))
-            self.client.request("PUT", f"/_ingest/pipeline/{self.model.pipeline_id}", es_pipeline.body(self.model))
+            for pipeline_id, body in es_pipeline.pipelines(self.model):
+                self.client.request("PUT", f"/_ingest/pipeline/{pipeline_id}", body)
             self.installed = True
 
     def _read(self, copy: Path, count: int, started: float, ended: float) -> list[dict]:

@@ -11,7 +11,7 @@ import subprocess
 from stackgen.engines import jvm
 from stackgen.engines.framing import Record
 from stackgen.engines.local import LocalEngine
-from stackgen.model.steps import Grok
+from stackgen.model.steps import Grok, walk
 
 MODES = ("es", "logstash")
 GROK_JAVA = 21  # elasticsearch-grok 9.x (java/grok/pom.xml) is built for Java 21
@@ -48,7 +48,7 @@ def _parse_row(row: str) -> tuple[str, dict | None]:
 def definitions_of(plan) -> dict[str, str]:
     """Every pattern definition any grok step of a plan uses (names are unique per regex)."""
     out: dict[str, str] = {}
-    for step in plan.steps:
+    for step in walk(plan.steps):
         if isinstance(step, Grok):
             out.update(step.definitions)
     return out

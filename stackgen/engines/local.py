@@ -33,6 +33,7 @@ def reference_time(model: LogModel, now: str | None = None) -> dt.datetime:
 
 
 SHIPPER = "log"  # Filebeat's log.* fields: the local engine reads log.flags like the pipelines
+DATE_MEMO = 4096  # timestamps remembered per date step (constant memory; 0: none)
 GROK_SECONDS = 1.0  # Elasticsearch's ingest.grok.watchdog.max_execution_time
 Run = Callable[[dict, "list | None", "list | None"], None]  # one compiled step: (document, trace, taken)
 
@@ -50,51 +51,8 @@ class LocalEngine:
 
     @cached_property
     def _program(self) -> list[Run]:
-        """The step list compiled once: one closure a step, its condition a closure too. A run of
-        grok steps keyed on one field's value (variants by discriminator) becomes one table lookup."""
-        steps, program, i = self.plan.steps, [], 0
-        while i < len(steps):
-            end = self._keyed_run(steps, i)
-            program.append(self._dispatch(steps[i:end]) if end - i > 1 else self._compile(steps[i]))
-            i = end
-        return program
-
-    def _keyed_run(self, steps, start: int) -> int:
-        """The end of the run of grok steps from `start` that test one field for disjoint values under
-        one guard, none writing a field the tests read (so at most one of them can apply)."""
-        first = _keyed(steps[start])
-        if first is None:
-            return start + 1
-        guard, field, _ = first
-        read = {field, *_fields_of(guard)}
-        seen: set[str] = set()
-        end = start
-        while end < len(steps):
-            keyed = _keyed(steps[end])
-            if keyed is None or keyed[:2] != (guard, field) or seen & set(keyed[2]):
-                break
-            if read & self._writes(steps[end]):
-                break
-            seen |= set(keyed[2])
-            end += 1
-        return max(end, start + 1)
-
-    def _writes(self, step: S.Grok) -> set[str]:
-        defs = dict(step.definitions)
-        return {name for pattern in step.patterns for name in compile_grok(pattern, defs).groupindex}
-
-    def _dispatch(self, steps) -> Run:
-        guard_cond, field, _ = _keyed(steps[0])
-        guard = None if guard_cond is None else condition(guard_cond)
-        table = {key: self._body(step) for step in steps for key in _keyed(step)[2]}
-
-        def run(ctx, trace, taken):
-            if guard is None or guard(ctx):
-                value = ctx.get(field)
-                body = table.get(value) if isinstance(value, str) else None
-                if body is not None:
-                    body(ctx, trace, taken)
-        return run
+        """The step list compiled once: one closure a step, its condition a closure too."""
+        return [self._compile(step) for step in self.plan.steps]
 
     def documents(self, records: list[Record]) -> list[dict]:
         return [self._execute(record.text, record.flags) for record in records]
@@ -140,39 +98,41 @@ class LocalEngine:
         return run
 
     def _body(self, step) -> Run:
+        if isinstance(step, S.Switch):
+            return self._switch(step)
         if isinstance(step, S.Grok):
             return self._grok(step)
         if isinstance(step, S.Date):
             return self._date(step)
         if isinstance(step, S.Set):
-            field, value, variant = step.field, step.value, step.tag.split(":", 1)[-1]
+            field, value, variant, place = step.field, step.value, step.tag.split(":", 1)[-1], placer(step.field)
 
             def run(ctx, trace, taken):
-                put(ctx, field, value)
+                place(ctx, value)
                 if field == MATCHED and taken is not None:  # an empty variant: the record ended there
                     taken.append(variant)
             return run
         if isinstance(step, S.Move):
-            source, target = step.source, step.target
+            source, place = step.source, placer(step.target)
 
             def run(ctx, trace, taken):
                 if ctx.get(source) is not None:
-                    put(ctx, target, ctx.pop(source))
+                    place(ctx, ctx.pop(source))
             return run
         if isinstance(step, S.Copy):
-            source, target = step.source, step.target
+            source, place = step.source, placer(step.target)
 
             def run(ctx, trace, taken):
                 if ctx.get(source) is not None:
-                    put(ctx, target, ctx[source])
+                    place(ctx, ctx[source])
             return run
         if isinstance(step, S.Convert):
-            source, target, kind = step.source, step.target, step.type
+            source, place, kind = step.source, placer(step.target), step.type
 
             def run(ctx, trace, taken):
                 raw = ctx.get(source)
                 if raw is not None:
-                    put(ctx, target, _number(raw, kind))
+                    place(ctx, _number(raw, kind))
             return run
         if isinstance(step, S.Split):
             field, separator = step.field, step.separator
@@ -186,20 +146,33 @@ class LocalEngine:
             return lambda ctx, trace, taken: add_tag(ctx, name)
         if isinstance(step, S.KeepOriginal):
             keep = None if step.keep_when is None else condition(step.keep_when)
+            place = placer(ORIGINAL_FIELD)
 
             def run(ctx, trace, taken):
                 raw = ctx.pop(RAW, None)
                 if raw is not None and (keep is None or keep(ctx)):
-                    put(ctx, ORIGINAL_FIELD, raw)
+                    place(ctx, raw)
             return run
         if isinstance(step, S.Remove):
-            fields = step.fields
+            fields = frozenset(step.fields)
 
             def run(ctx, trace, taken):
-                for name in fields:
-                    ctx.pop(name, None)
+                for name in fields.intersection(ctx):  # the record's few keys, not every temporary
+                    del ctx[name]
             return run
         raise AssertionError(f"no interpreter for {type(step).__name__}")
+
+    def _switch(self, step: S.Switch) -> Run:
+        """One table lookup chooses the case; only its steps run."""
+        field = step.field
+        table = {value: [self._compile(s) for s in case.steps] for case in step.cases for value in case.values}
+        default = [self._compile(s) for s in step.default]
+
+        def run(ctx, trace, taken):
+            value = ctx.get(field)
+            for body in (table.get(value, default) if isinstance(value, str) else default):
+                body(ctx, trace, taken)
+        return run
 
     def _grok(self, step: S.Grok) -> Run:
         defs = dict(step.definitions)
@@ -233,18 +206,33 @@ class LocalEngine:
 
     def _date(self, step: S.Date) -> Run:
         formats = [parse_format(f) for f in step.formats]
-        source, target, zone, fail_tag, now = step.source, step.target, step.timezone, step.fail_tag, self.now
+        source, place, zone, fail_tag, now = step.source, placer(step.target), step.timezone, step.fail_tag, self.now
+        recent: dict[str, str | None] = {}  # text -> instant (None: no format fits); neighbours share a second
+
+        def parse(raw: str) -> str | None:
+            for fmt in formats:
+                instant = fmt.parse(raw, zone, now)
+                if instant is not None:
+                    return format_instant(instant)
+            return None
 
         def run(ctx, trace, taken):
             raw = ctx.get(source)
             if raw is None:
                 return
-            for fmt in formats:
-                instant = fmt.parse(raw, zone, now)
-                if instant is not None:
-                    put(ctx, target, format_instant(instant))
-                    return
-            add_tag(ctx, fail_tag)
+            if not (DATE_MEMO and isinstance(raw, str)):
+                out = parse(raw)
+            elif raw in recent:
+                out = recent[raw]
+            else:
+                out = parse(raw)
+                if len(recent) >= DATE_MEMO:
+                    recent.clear()
+                recent[raw] = out
+            if out is None:
+                add_tag(ctx, fail_tag)
+            else:
+                place(ctx, out)
         return run
 
 
@@ -275,31 +263,6 @@ def condition(cond) -> Callable[[dict], bool]:
     raise AssertionError(f"unknown condition {cond!r}")
 
 
-def _keyed(step) -> tuple | None:
-    """(guard, field, values) of a grok step whose condition is `field in values` [and guard]."""
-    when = getattr(step, "when", None)
-    if not isinstance(step, S.Grok) or when is None:
-        return None
-    parts = when.conds if isinstance(when, S.All) else (when,)
-    keyed = [c for c in parts if isinstance(c, S.Equals)]
-    if len(keyed) != 1:
-        return None
-    rest = tuple(c for c in parts if c is not keyed[0])
-    return S.all_of(*rest), keyed[0].field, keyed[0].values
-
-
-def _fields_of(cond) -> set[str]:
-    if cond is None:
-        return set()
-    if isinstance(cond, (S.Exists, S.Equals)):
-        return {cond.field}
-    if isinstance(cond, S.Not):
-        return _fields_of(cond.cond)
-    if isinstance(cond, (S.All, S.AnyOf)):
-        return set().union(*(_fields_of(c) for c in cond.conds))
-    return {"tags", SHIPPER}
-
-
 def _both(first, rest):
     return lambda ctx: first(ctx) and rest(ctx)
 
@@ -320,13 +283,17 @@ def add_tag(ctx: dict, tag: str) -> None:
         tags.append(tag)
 
 
-def put(ctx: dict, path: str, value) -> None:
-    """Set a document field; dotted paths make objects (`@timestamp` and temporaries are flat)."""
+def placer(path: str) -> Callable[[dict, object], None]:
+    """A setter of one document field; dotted paths make objects (`@timestamp` and temporaries are flat)."""
     if path.startswith("@") or "." not in path:
-        ctx[path] = value
-        return
-    parts = path.split(".")
-    node = ctx
-    for part in parts[:-1]:
-        node = node.setdefault(part, {})
-    node[parts[-1]] = value
+        def place(ctx: dict, value) -> None:
+            ctx[path] = value
+        return place
+    *parents, last = path.split(".")
+
+    def place_nested(ctx: dict, value) -> None:
+        node = ctx
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[last] = value
+    return place_nested

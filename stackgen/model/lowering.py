@@ -1,37 +1,44 @@
 """Stage 2: the model lowered once into the ordered step list every engine and target shares.
 
-Order: split off continuation lines; match the head (delimited values or template alternatives);
-match the body with the variants (by discriminator, or the first whose conditions hold and whose
-pattern matches); match continuation lines and key lists; then each value's labels, list split,
-address split, conversion or date and placement; failure tags; the original text; values that
-land in `message` (only now that the raw record is gone); removal of temporary fields.
+Order: split off continuation lines; match the head (delimited values or template alternatives)
+and the continuation lines; then the variants. Chosen by a discriminator, they form a switch whose
+cases hold a variant's grok and its own values' parsing and placement, so a record runs its own
+variant's steps only, however many variants the schema has; otherwise the first variant whose
+conditions hold and whose pattern matches. Then key lists and each remaining value's labels, list
+split, address split, conversion or date and placement; failure tags; the original text; values
+that land in `message` (only now that the raw record is gone); removal of temporary fields.
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from stackgen.model import grok
 from stackgen.model.grok import Expressions
 from stackgen.model.nodes import (FAILURE_TAGS, FieldType, LogModel, TAG_DATE, TAG_GROK, TAG_TRUNCATED, TAG_VALUE,
                                   Value, Variant)
-from stackgen.model.steps import (AnyOf, Convert, Copy, Flagged, Date, Equals, Exists, Grok, KeepOriginal, Move, NOW_FIELD,
-                                  Not, Plan, Remove, Set, Split, Tag, Tagged, all_of)
+from stackgen.model.steps import (CASE_FIELD, AnyOf, Case, Convert, Copy, Flagged, Date, Equals, Exists, Grok, KeepOriginal, Move, NOW_FIELD,
+                                  Not, Plan, Remove, Set, Split, Switch, Tag, Tagged, all_of)
 
 RAW = "message"
 
 
 @lru_cache(maxsize=32)
-def lower(model: LogModel) -> Plan:
-    """The steps for a model (cached: models are frozen)."""
-    return _Lowering(model).plan()
+def lower(model: LogModel, switch: bool = True) -> Plan:
+    """The steps for a model (cached: models are frozen). `switch=False` gives the flat list the
+    switch replaced (each variant's grok under its own condition, every value placed after them),
+    which the ingest benchmark measures as the before of that change; the documents are the same."""
+    return _Lowering(model, switch).plan()
 
 
 class _Lowering:
-    def __init__(self, model: LogModel):
+    def __init__(self, model: LogModel, switch: bool = True):
         self.model = model
+        self.switch = switch
         self.values = {v.name: v for v in model.values}
         self.expr = Expressions(self.values, model.patterns)
         self.steps: list = []
+        self.deferred: list = []  # placement into `message`, once the raw record is gone
 
     def grok(self, tag: str, field: str, patterns: list[str], when=None, fail_tag: str | None = None,
              variants: tuple[str, ...] = ()) -> None:
@@ -49,47 +56,102 @@ class _Lowering:
         if model.continuation:
             self.grok("lines", RAW, [f"\\A(?<{grok.LINE}>[^\\n]*)(?:\\n(?<{grok.CONTINUATION}>[\\s\\S]*))?\\z"])
             head_field = grok.LINE
-        if model.delimited:
-            self.grok("head", head_field, [self.expr.head(model.separator, model.head)], fail_tag=TAG_GROK)
-            if model.select == "discriminator" and model.discriminator:
-                self._by_discriminator()
-            elif model.select == "discriminator":
-                self._fields_group("variant:*", model.default_fields or (), None)
-            else:
-                self._first_match(grok.REST)
-        else:
-            patterns = [self.expr.template(t) for t in model.head_templates]
-            self.grok("head", head_field, patterns, fail_tag=TAG_GROK)
-            if model.variants:
-                self._first_match(grok.capture(model.body))
+        patterns = [self.expr.head(model.separator, model.head)] if model.delimited else \
+            [self.expr.template(t) for t in model.head_templates]
+        self.grok("head", head_field, patterns, fail_tag=TAG_GROK)
         if model.continuation:
             self.grok("continuation", grok.CONTINUATION, [self.expr.template(model.continuation)], fail_tag=TAG_GROK)
-        for value in model.values:
-            if value.keys:
-                self.grok(f"keys:{value.name}", grok.capture(value.name), [self.expr.keys(value.keys)])
-        deferred: list = []
-        for value in model.values:
-            self._place(value, deferred)
+        switched: set[str] = set()  # values placed inside the switch's cases
+        if model.delimited and model.select == "discriminator" and model.discriminator and self.switch:
+            switched = self._switch()
+        elif model.delimited and model.select == "discriminator" and model.discriminator:
+            self._by_discriminator()
+        elif model.delimited and model.select == "discriminator":
+            self._fields_group("variant:*", model.default_fields or (), None)
+        elif model.delimited:
+            self._first_match(grok.REST)
+        elif model.variants:
+            self._first_match(grok.capture(model.body))
+        self._parse_and_place([v for v in model.values if v.name not in switched])
         self._bad_checks()
         failed = None if model.keep_original == "always" else Tagged(FAILURE_TAGS)
         self.steps.append(KeepOriginal("original", failed))
-        self.steps.extend(deferred)
+        self.steps.extend(self.deferred)
         temporaries = self._temporaries()
         self.steps.append(Remove("cleanup", temporaries))
         return Plan(tuple(self.steps), model.needs_now, temporaries)
 
+    def _parse_and_place(self, values: list[Value]) -> None:
+        """Key lists parsed, then each value placed (in schema order)."""
+        for value in values:
+            if value.keys:
+                self.grok(f"keys:{value.name}", grok.capture(value.name), [self.expr.keys(value.keys)])
+        for value in values:
+            self._place(value)
+
+    def _collect(self, build) -> tuple:
+        """The steps `build()` appends, taken aside (the body of a case)."""
+        saved, self.steps = self.steps, []
+        try:
+            build()
+            return tuple(self.steps)
+        finally:
+            self.steps = saved
+
     # -- variants ---------------------------------------------------------------------------
 
-    def _by_discriminator(self) -> None:
+    def _switch(self) -> set[str]:
+        """One case per set of variant fields: its grok, then its values' parsing and placement.
+        Returns the values placed inside the cases (never again after them)."""
         model = self.model
         field = grok.capture(model.discriminator)
-        by_fields: dict[tuple[str, ...], list[str]] = {}
-        for variant in model.variants:
-            by_fields.setdefault(variant.fields, []).append(variant.key)
-        for fields, keys in by_fields.items():
+        common = self._closure([*model.head, *(model.continuation.slots() if model.continuation else [])])
+        switched: set[str] = set()
+
+        def body(tag: str, fields: tuple[str, ...]) -> tuple:
+            own = self._closure(fields) - common
+            switched.update(own)
+
+            def build() -> None:
+                self._fields_group(tag, fields, None)
+                self._parse_and_place([v for v in model.values if v.name in own])
+            return self._collect(build)
+
+        cases = tuple(Case(f"{i}-{_slug(keys[0])}", tuple(keys), body(f"variant:{keys[0]}", fields))
+                      for i, (fields, keys) in enumerate(self._groups(), 1))
+        default = body("variant:*", model.default_fields or ())
+        self.steps.append(Switch("variant", field, cases, default))
+        return switched
+
+    def _by_discriminator(self) -> None:
+        """The flat form: each set of variant fields one grok under its own condition."""
+        model = self.model
+        field = grok.capture(model.discriminator)
+        for fields, keys in self._groups():
             self._fields_group(f"variant:{keys[0]}", fields, Equals(field, tuple(keys)))
         known = tuple(sorted(model.variant_keys))
         self._fields_group("variant:*", model.default_fields or (), Not(Equals(field, known)) if known else None)
+
+    def _groups(self) -> list[tuple[tuple[str, ...], list[str]]]:
+        """Variants by their fields, in schema order: (fields, the keys of the variants with them)."""
+        by_fields: dict[tuple[str, ...], list[str]] = {}
+        for variant in self.model.variants:
+            by_fields.setdefault(variant.fields, []).append(variant.key)
+        return list(by_fields.items())
+
+    def _closure(self, names) -> set[str]:
+        """The values these names parse into: themselves, their keys' values and lists' first elements."""
+        out: set[str] = set()
+        todo = list(names)
+        while todo:
+            name = todo.pop()
+            if name in out or name not in self.values:
+                continue
+            out.add(name)
+            value = self.values[name]
+            todo += [n for _, n in value.keys.keys] if value.keys else []
+            todo += [value.first] if value.first else []
+        return out
 
     def _fields_group(self, tag: str, fields: tuple[str, ...], when) -> None:
         if not fields:
@@ -131,7 +193,7 @@ class _Lowering:
 
     # -- values -----------------------------------------------------------------------------
 
-    def _place(self, value: Value, deferred: list) -> None:
+    def _place(self, value: Value) -> None:
         source = grok.capture(value.name)
         tag = f"value:{value.name}"
         for key, label in value.labels:
@@ -159,7 +221,7 @@ class _Lowering:
         else:
             claimed = Not(Exists(grok.MATCHED)) if value.name == self.model.body else None
             move = Move(tag, source, value.target, claimed)
-            (deferred if value.target == RAW else self.steps).append(move)
+            (self.deferred if value.target == RAW else self.steps).append(move)
 
     def _bad_checks(self) -> None:
         checked = [v for v in self.model.values if v.type.is_checked]
@@ -178,5 +240,12 @@ class _Lowering:
             out += grok.value_captures(value)
         if self.model.needs_now:
             out.append(NOW_FIELD)
+        if any(isinstance(step, Switch) for step in self.steps):
+            out.append(CASE_FIELD)
         return tuple(out)
 
+
+
+def _slug(text: str) -> str:
+    """A variant key as a short name for a case ([a-z0-9-], at most 32 characters)."""
+    return "-".join(re.findall(r"[a-z0-9]+", text.lower()))[:32].strip("-") or "x"

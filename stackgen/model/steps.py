@@ -172,6 +172,41 @@ class Remove:
 
 
 @dataclass(frozen=True)
+class Case:
+    """The steps of the records whose switch field holds one of `values`."""
+
+    name: str  # a short stable name ([a-z0-9-]), unique in its switch
+    values: tuple[str, ...]
+    steps: tuple
+
+
+@dataclass(frozen=True)
+class Switch:
+    """Run the steps of the one case whose values hold `field`'s text, else the `default` steps.
+
+    A variant chosen by its discriminator: only that variant's grok and the placement of its values
+    run, so a record costs what its own variant costs, whatever the number of variants. The cases'
+    values are disjoint; a missing field takes the default.
+    """
+
+    tag: str
+    field: str
+    cases: tuple[Case, ...]
+    default: tuple
+    when: object | None = None
+
+
+def walk(steps):
+    """Every step, the steps inside switches included, in order."""
+    for step in steps:
+        yield step
+        if isinstance(step, Switch):
+            for case in step.cases:
+                yield from walk(case.steps)
+            yield from walk(step.default)
+
+
+@dataclass(frozen=True)
 class Plan:
     """The steps, and what the engines must add to each record before them."""
 
@@ -181,3 +216,4 @@ class Plan:
 
 
 NOW_FIELD = "sg__now"
+CASE_FIELD = "sg__case"  # where a printed switch may keep the chosen case's name (removed at cleanup)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -133,7 +134,9 @@ class TimeFormat:
             return instant
         return None
 
-    def _fields(self, text: str) -> dict | None:
+    @cached_property
+    def _matcher(self) -> tuple:
+        """(the compiled pattern's fullmatch, the field name of each group), built once per format."""
         groups, names = [], []
         for kind, piece in self.pieces:
             if kind == "token":
@@ -142,7 +145,11 @@ class TimeFormat:
                 names.append("fraction" if piece[0] == FRACTION else TOKENS[piece][1])
             else:
                 groups.append(re.escape(piece))
-        match = re.fullmatch("".join(groups), text, flags=re.ASCII)
+        return re.compile("".join(groups), flags=re.ASCII).fullmatch, tuple(names)
+
+    def _fields(self, text: str) -> dict | None:
+        fullmatch, names = self._matcher
+        match = fullmatch(text)
         if not match:
             return None
         out: dict = {}

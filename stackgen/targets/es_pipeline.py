@@ -1,7 +1,9 @@
 """Stage 3: the Elasticsearch ingest pipeline (Filebeat → Elasticsearch without Logstash).
 
 It prints the model's step list (`model/lowering.py`), one or two processors a step, in order;
-the local engine interprets the same list. Every processor carries the step's `tag`, so failures
+the local engine interprets the same list. A switch (variants chosen by a discriminator) prints as
+a script that picks the case's pipeline with one map lookup and a `pipeline` processor that runs
+it, so a document runs its own variant's processors only. Every processor carries the step's `tag`, so failures
 and coverage point at the schema. Dates run as one Painless program (java.time: English month
 names in any case, offsets, year-less timestamps against a reference time, strict calendars).
 """
@@ -15,6 +17,7 @@ from stackgen.targets.base import Artifact, painless_string, to_json
 
 NAME = "es_pipeline"
 PATH = "elasticsearch/ingest-pipeline.json"
+CASES_DIR = "elasticsearch/ingest-pipelines"  # one pipeline per switch case, installed before PATH
 
 # Parses ctx[params.source] with params.formats (java.time patterns or ISO8601/UNIX/UNIX_MS) in
 # order; writes the UTC instant with milliseconds to params.target, or tags params.fail_tag.
@@ -125,8 +128,10 @@ def _with(body: dict, step) -> dict:
     return body
 
 
-def processors(step) -> list[dict]:
-    """The processors printing one step."""
+def processors(step, cases: list | None = None, name: str = "") -> list[dict]:
+    """The processors printing one step; a switch's cases go to `cases` as (pipeline id, processors)."""
+    if isinstance(step, S.Switch):
+        return _switch(step, cases, name)
     if isinstance(step, S.Grok):
         body = {"field": step.field, "patterns": list(step.patterns), "pattern_definitions": dict(step.definitions)}
         body = _with(body, step)
@@ -167,24 +172,57 @@ def processors(step) -> list[dict]:
             keep["if"] = condition(step.keep_when)
         return [{"rename": keep}, {"remove": {"field": RAW, "ignore_missing": True, "tag": step.tag}}]
     if isinstance(step, S.Remove):
-        return [{"remove": {"field": list(step.fields), "ignore_missing": True, "tag": step.tag}}]
+        # One script, not `remove`: 7.10's remove renders each field name as a template over a
+        # copy of the whole document, ~100 copies per document here (benchmarks/ingest_throughput.py).
+        return [{"script": {"lang": "painless", "source": REMOVE_SCRIPT, "params": {"fields": list(step.fields)},
+                            "tag": step.tag}}]
     raise AssertionError(f"no printer for {type(step).__name__}")
+
+
+REMOVE_SCRIPT = "for (def field : params.fields) { ctx.remove(field); }"
+
+SWITCH_SCRIPT = """
+def value = ctx[params.field];
+def chosen = value instanceof String ? params.cases.get(value) : null;
+ctx[params.target] = chosen == null ? params.default : chosen;
+""".strip()
+
+
+def _switch(step: S.Switch, cases: list | None, name: str) -> list[dict]:
+    """A script picks the case's pipeline by one map lookup; one `pipeline` processor runs it."""
+    if cases is None:
+        raise AssertionError("a switch prints into sub-pipelines: use pipelines()")
+    ids = {}
+    for case_name, steps in [*((c.name, c.steps) for c in step.cases), ("default", step.default)]:
+        ids[case_name] = f"{name}-{case_name}"
+        cases.append((ids[case_name], [p for s in steps for p in processors(s, cases, name)]))
+    params = {"field": step.field, "target": S.CASE_FIELD, "default": ids["default"],
+              "cases": {value: ids[case.name] for case in step.cases for value in case.values}}
+    choose = _with({"lang": "painless", "source": SWITCH_SCRIPT, "params": params}, step)
+    run = _with({"name": "{{" + S.CASE_FIELD + "}}"}, step)
+    return [{"script": choose}, {"pipeline": run}]
 
 
 def _regex_literal(text: str) -> str:
     return "".join("\\" + c if c in "\\^$.|?*+()[]{}" else c for c in text)
 
 
-def body(model: LogModel) -> dict:
-    """The pipeline as the `PUT _ingest/pipeline/<id>` body."""
-    plan = lower(model)
+def pipelines(model: LogModel, name: str | None = None, switch: bool = True) -> list[tuple[str, dict]]:
+    """Every pipeline to install, as (id, `PUT _ingest/pipeline/<id>` body): the switch's case
+    pipelines first (named `<name>-<case>`), then the main one, `name` (default: the model's).
+    `switch=False`: the flat step list instead (one pipeline; see `lower`)."""
+    name = name or model.pipeline_id
+    plan = lower(model, switch)
+    cases: list[tuple[str, list[dict]]] = []
     out: list[dict] = []
     if plan.needs_now:
         out.append({"set": {"field": S.NOW_FIELD, "value": "{{_ingest.timestamp}}", "override": False,
                             "tag": "now"}})
     for step in plan.steps:
-        out += processors(step)
-    return {
+        out += processors(step, cases, name)
+    subs = [(pid, {"description": f"stackgen: {model.title} ({model.name}), case {pid[len(name) + 1:]}",
+                   "processors": procs}) for pid, procs in cases]
+    return [*subs, (name, {
         "description": f"stackgen: {model.title} ({model.name})",
         "processors": out,
         "on_failure": [
@@ -192,8 +230,14 @@ def body(model: LogModel) -> dict:
             {"rename": {"field": RAW, "target_field": ORIGINAL_FIELD, "ignore_missing": True}},
             {"remove": {"field": list(plan.temporaries), "ignore_missing": True}},
         ],
-    }
+    })]
+
+
+def body(model: LogModel) -> dict:
+    """The main pipeline under the model's own id (its cases are in `pipelines`)."""
+    return pipelines(model)[-1][1]
 
 
 def render(model: LogModel) -> list[Artifact]:
-    return [Artifact(PATH, to_json(body(model)))]
+    *subs, (_, main) = pipelines(model)
+    return [Artifact(PATH, to_json(main)), *(Artifact(f"{CASES_DIR}/{pid}.json", to_json(b)) for pid, b in subs)]

@@ -1,7 +1,8 @@
 """Stage 3: the Logstash pipeline (beats in, Elasticsearch out).
 
 The filter prints the model's step list (`model/lowering.py`), step for step the same as the
-ingest pipeline and with the same grok strings: conditionals for the step conditions, `grok`,
+ingest pipeline and with the same grok strings: a switch as one `if / else if / else` chain,
+conditionals for the step conditions, `grok`,
 `mutate` (rename, replace, convert, split, tags), `date` with an explicit timezone, and for
 year-less timestamps a `ruby` filter running the same java.time program as the ingest script.
 Credentials and hosts are `${VAR}` references resolved by Logstash from its environment or
@@ -103,8 +104,29 @@ class _Printer:
         self.lines += ["  " + line for line in body]
         self.lines.append("}")
 
+    def block(self, steps) -> list[str]:
+        """The lines of some steps, indented one level (the body of a conditional)."""
+        saved, self.lines = self.lines, []
+        for step in steps:
+            self.step(step)
+        body, self.lines = ["  " + line for line in self.lines], saved
+        return body
+
+    def switch(self, step: S.Switch) -> list[str]:
+        """One conditional chain: the case holding the field's text, else the default."""
+        out: list[str] = []
+        for i, case in enumerate(step.cases):
+            test = condition(S.Equals(step.field, case.values))
+            out += [f"{'if' if i == 0 else '} else if'} {test} {{", *self.block(case.steps)]
+        default = self.block(step.default)
+        if out and default:
+            out += ["} else {", *default]
+        return [*out, "}"] if out else [line[2:] for line in default]
+
     def step(self, step) -> None:
-        if isinstance(step, S.Grok):
+        if isinstance(step, S.Switch):
+            self.emit(step, self.switch(step))
+        elif isinstance(step, S.Grok):
             self.emit(step, self.grok(step))
         elif isinstance(step, S.Set):
             value = "true" if step.value is True else "false" if step.value is False else str(step.value)

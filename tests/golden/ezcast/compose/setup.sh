@@ -71,6 +71,12 @@ setup() {
     -d "{\"password\":\"${LOGSTASH_WRITER_PASSWORD}\",\"roles\":[\"stackgen_ezcast_writer\"],\"full_name\":\"stackgen ezcast writer\"}"
   request "index template stackgen-ezcast" '"acknowledged":true' PUT /_index_template/stackgen-ezcast \
     --data-binary @/stackgen/elasticsearch/index-template.json
+  # the pipelines of the variants' cases first: the main pipeline runs them by name
+  for case in /stackgen/elasticsearch/ingest-pipelines/*.json; do
+    [ -e "$case" ] || continue
+    name=$(basename "$case" .json)
+    request "ingest pipeline $name" '"acknowledged":true' PUT "/_ingest/pipeline/$name" --data-binary "@$case"
+  done
   request "ingest pipeline stackgen-ezcast" '"acknowledged":true' PUT /_ingest/pipeline/stackgen-ezcast \
     --data-binary @/stackgen/elasticsearch/ingest-pipeline.json
   echo "setup done"
