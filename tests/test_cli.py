@@ -30,6 +30,19 @@ def test_parse_prints_ndjson_in_input_order(tmp_path, capsys):
     assert [json.loads(line)["event"]["action"] for line in lines] == ["view_albums", "logout"]
 
 
+def test_parse_on_several_processes_prints_the_same_documents_in_the_same_order(tmp_path, capsys):
+    log = tmp_path / "many.log"
+    log.write_bytes(b"".join(p.read_bytes() for p in sorted(SAMPLES.glob("*.log"))) * 40)
+    outputs = []
+    for jobs in ("1", "2"):
+        assert main(["parse", "--schema", str(SAMPLES / "schema.yaml"), "--jobs", jobs, "--now",
+                     "2026-01-01T00:00:00Z", str(log)]) == 0
+        outputs.append(capsys.readouterr().out)
+    assert outputs[0] == outputs[1] and outputs[0].count("\n") > 2 * 2000  # more than one chunk per worker
+    assert main(["parse", "--schema", str(SAMPLES / "schema.yaml"), "--jobs", "2", "--engine", "embedded",
+                 str(log)]) == 2
+
+
 def test_verify_passes_writes_junit_and_fails_with_a_diff(tmp_path, capsys):
     samples = tmp_path / "ezcast"
     shutil.copytree(SAMPLES, samples)

@@ -68,6 +68,9 @@ def test_setup_installs_the_template_and_pipeline_and_says_why_it_failed(rendere
                      "writer user stackgen_ezcast_logstash", "index template stackgen-ezcast",
                      "ingest pipeline stackgen-ezcast"]
     assert "--data-binary @/stackgen/elasticsearch/index-template.json" in script
+    # the variants' case pipelines are installed before the main pipeline, which runs them by name
+    assert script.index("/stackgen/elasticsearch/ingest-pipelines/*.json") < script.index(
+        '"ingest pipeline stackgen-ezcast"')
     assert "setup failed at step '$step'" in script and "last answer" in script
     assert "sleep infinity" not in script  # a one-shot: it exits, 0 only when every step worked
 

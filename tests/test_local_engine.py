@@ -4,6 +4,8 @@ from __future__ import annotations
 import stackgen
 from stackgen.engines.framing import frame
 from stackgen.engines.local import LocalEngine
+from stackgen.model.lowering import lower
+from stackgen.model.steps import Case, Convert, Date, Grok, Move, Switch
 from stackgen.verify import verify
 
 from conftest import SAMPLES
@@ -113,3 +115,31 @@ def test_a_missing_variant_sample_fails_coverage(ezcast, tmp_path):
     coverage = report.cases[-1]
     assert coverage.status == "failed" and "93 of 94 variants" in coverage.message
     assert "login," in coverage.details and "view_albums" not in coverage.details
+
+
+def test_a_variant_chosen_by_discriminator_runs_only_its_own_steps(ezcast):
+    """The switch: each case holds its variant's grok and its own values' placement, nothing else."""
+    plan = lower(ezcast)
+    [switch] = [step for step in plan.steps if isinstance(step, Switch)]
+    placed_after = {step.source for step in plan.steps if isinstance(step, (Move, Convert, Date))}
+    for case in (*switch.cases, Case("default", (), switch.default)):
+        groks = [step for step in case.steps if isinstance(step, Grok)]
+        assert len(groks) <= 1 + sum(1 for v in ezcast.values if v.keys)
+        sources = {step.source for step in case.steps if isinstance(step, (Move, Convert, Date))}
+        assert not sources & placed_after  # a value is placed in its case or after the switch, never both
+    assert max(len(c.steps) for c in switch.cases) < 20 < len(lower(ezcast, switch=False).steps) - len(plan.steps)
+    seen = [v for case in switch.cases for v in case.values]
+    assert len(seen) == len(set(seen)) == len(ezcast.variants)  # disjoint, every variant in one case
+
+
+def test_the_timestamp_memo_never_changes_a_document(monkeypatch):
+    """Neighbouring records share their second: remembered, not re-parsed; the documents stay the same."""
+    from stackgen.engines import local
+    for schema in sorted(SAMPLES.parent.glob("*/schema.yaml")):
+        model = stackgen.load_schema(schema)
+        data = b"".join(p.read_bytes() for p in sorted(schema.parent.glob("*.log")))
+        records = frame(model, data)
+        remembered = LocalEngine(model, "2026-01-01T00:00:00Z").documents(records)
+        monkeypatch.setattr(local, "DATE_MEMO", 0)
+        assert LocalEngine(model, "2026-01-01T00:00:00Z").documents(records) == remembered, schema
+        monkeypatch.undo()

@@ -1,9 +1,11 @@
 """Stage 4c: the local engine, a pure-Python interpreter of the model's step list.
 
 The list is compiled once into closures, one a step (each step's meaning is written once, in
-`_body`). It runs the same steps the ingest pipeline and the Logstash filter print (`model/lowering.py`),
-with the same grok strings, so its documents equal Elasticsearch's; the agreement tests prove it
-on every sample record of every family.
+`_body`; a switch is one dictionary lookup; a date step remembers the last timestamps it read,
+since neighbouring records share their second). It runs the same steps the ingest pipeline and
+the Logstash filter print (`model/lowering.py`), with the same grok strings, so its documents
+equal Elasticsearch's; the agreement tests prove it on every sample record of every family.
+`engines/parallel.py` runs it on several cores.
 """
 from __future__ import annotations
 

@@ -233,7 +233,9 @@ class Expressions:
     def _slot_class(self, slot: Slot, follow: frozenset, quoted: bool) -> str:
         """Keyword slots are one word up to what follows; text slots run to the next literal."""
         if quoted:
-            return '(?:[^"\\\\]|\\\\[\\s\\S])+'
+            # runs of plain characters taken whole (atomic: a run never ends before a quote, so
+            # nothing is lost), escapes one by one: far less backtracking state than per character
+            return '(?:(?>[^"\\\\]+)|\\\\[\\s\\S])+'
         if follow == {_END}:
             return "[\\s\\S]+"
         stops = {c for c in follow if c != _END}

@@ -1,10 +1,10 @@
 """Stage 3: the Elasticsearch ingest pipeline (Filebeat → Elasticsearch without Logstash).
 
 It prints the model's step list (`model/lowering.py`), one or two processors a step, in order;
-the local engine interprets the same list. A switch (variants chosen by a discriminator) prints as
-a script that picks the case's pipeline with one map lookup and a `pipeline` processor that runs
-it, so a document runs its own variant's processors only. Every processor carries the step's `tag`, so failures
-and coverage point at the schema. Dates run as one Painless program (java.time: English month
+the local engine interprets the same list. A switch (variants chosen by a discriminator) prints
+as a script that picks the case's pipeline with one map lookup and a `pipeline` processor that
+runs it, so a document runs its own variant's processors only. Every processor carries the
+step's `tag`, so failures and coverage point at the schema. Dates run as one Painless program (java.time: English month
 names in any case, offsets, year-less timestamps against a reference time, strict calendars).
 """
 from __future__ import annotations
