@@ -143,3 +143,43 @@ def test_the_timestamp_memo_never_changes_a_document(monkeypatch):
         monkeypatch.setattr(local, "DATE_MEMO", 0)
         assert LocalEngine(model, "2026-01-01T00:00:00Z").documents(records) == remembered, schema
         monkeypatch.undo()
+
+
+CONTINUED = """schema_version: 2
+name: continued
+title: continued
+namespace: continued
+index: continued
+source:
+  paths: [/tmp/x.log]
+  multiline: {start: '^\\\\d{4}-'}
+timestamp: ts
+layout:
+  separator: ' | '
+  head: [ts, kind]
+  discriminator: kind
+  continuation: '{code}: {detail}'
+values:
+  ts: {type: date, format: yyyy-MM-dd HH:mm:ss, timezone: UTC, target: '@timestamp'}
+  kind: {target: event.action}
+  code: {type: long}
+  detail: {type: text}
+  m: {type: text}
+variants:
+  a: [code, m]
+"""
+
+
+def test_a_value_in_a_variant_and_the_continuation_takes_the_continuations():
+    """The continuation lines are matched after the variant, in the switch as in the flat form."""
+    model = stackgen.parse_schema(CONTINUED, "continued.yaml")
+    [document] = parse(model, "2024-01-01 00:00:00 | a | 5 | hello\n12: detail one\n")
+    assert document["continued"]["code"] == 12 and document["continued"]["detail"] == "detail one"
+
+
+def test_a_quoted_list_gives_its_first_element_only(tmp_path):
+    """A quoted list's elements stop at the separator, whatever the first element is."""
+    model = stackgen.load_schema(SAMPLES.parent / "nginx-access" / "schema.yaml")
+    line = '"10.0.0.1:1234, 203.0.113.2" 10.2.1.185 - - [08/Dec/2016:09:41:12 +0000] "GET /a HTTP/1.1" 200 1 "-" "x"\n'
+    [document] = parse(model, line)
+    assert document["source"]["address"] == "10.0.0.1:1234"

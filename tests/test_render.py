@@ -20,7 +20,10 @@ from conftest import ROOT, SAMPLES
 def test_every_artifact_matches_its_golden(ezcast, assert_golden):
     artifacts = stackgen.render(ezcast)
     cases = [a.path for a in artifacts if a.path.startswith(es_pipeline.CASES_DIR + "/")]
-    assert len(cases) == 42 and cases[0] == f"{es_pipeline.CASES_DIR}/stackgen-ezcast-1-login.json"
+    assert len(cases) == 42
+    # `<main id>.<first key>-<hash of the keys>`: no model name holds a dot, so no main id can clash
+    assert f"{es_pipeline.CASES_DIR}/stackgen-ezcast.login-c404e484.json" in cases
+    assert all(c.startswith(f"{es_pipeline.CASES_DIR}/stackgen-ezcast.") for c in cases)
     assert [a.path for a in artifacts if a.path not in cases] == [
         "compose/docker-compose.yml",
         "compose/setup.sh",

@@ -232,6 +232,9 @@ class Expressions:
 
     def _slot_class(self, slot: Slot, follow: frozenset, quoted: bool) -> str:
         """Keyword slots are one word up to what follows; text slots run to the next literal."""
+        if quoted and self.values[slot.name].split:
+            # a list's elements stop at the separator, which a whole run would swallow
+            return '(?:[^"\\\\]|\\\\[\\s\\S])+'
         if quoted:
             # runs of plain characters taken whole (atomic: a run never ends before a quote, so
             # nothing is lost), escapes one by one: far less backtracking state than per character

@@ -1,15 +1,17 @@
 """Stage 2: the model lowered once into the ordered step list every engine and target shares.
 
-Order: split off continuation lines; match the head (delimited values or template alternatives)
-and the continuation lines; then the variants. Chosen by a discriminator, they form a switch whose
-cases hold a variant's grok and its own values' parsing and placement, so a record runs its own
-variant's steps only, however many variants the schema has; otherwise the first variant whose
-conditions hold and whose pattern matches. Then key lists and each remaining value's labels, list
-split, address split, conversion or date and placement; failure tags; the original text; values
-that land in `message` (only now that the raw record is gone); removal of temporary fields.
+Order: split off continuation lines; match the head (delimited values or template alternatives);
+then the variants and the continuation lines. Variants chosen by a discriminator form a switch
+whose cases hold the variant's grok, the continuation grok and the variant's own values' parsing
+and placement, so a record runs its own variant's steps only, however many variants the schema
+has; otherwise the first variant whose conditions hold and whose pattern matches, then the
+continuation grok. Then key lists and each remaining value's labels, list split, address split,
+conversion or date and placement; failure tags; the original text; values that land in `message`
+(only now that the raw record is gone); removal of temporary fields.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from functools import lru_cache
 
@@ -59,19 +61,20 @@ class _Lowering:
         patterns = [self.expr.head(model.separator, model.head)] if model.delimited else \
             [self.expr.template(t) for t in model.head_templates]
         self.grok("head", head_field, patterns, fail_tag=TAG_GROK)
-        if model.continuation:
-            self.grok("continuation", grok.CONTINUATION, [self.expr.template(model.continuation)], fail_tag=TAG_GROK)
         switched: set[str] = set()  # values placed inside the switch's cases
-        if model.delimited and model.select == "discriminator" and model.discriminator and self.switch:
-            switched = self._switch()
-        elif model.delimited and model.select == "discriminator" and model.discriminator:
-            self._by_discriminator()
-        elif model.delimited and model.select == "discriminator":
-            self._fields_group("variant:*", model.default_fields or (), None)
-        elif model.delimited:
-            self._first_match(grok.REST)
-        elif model.variants:
-            self._first_match(grok.capture(model.body))
+        by_discriminator = model.delimited and model.select == "discriminator" and model.discriminator
+        if by_discriminator and self.switch and model.variants:
+            switched = self._switch()  # each case matches the continuation lines itself
+        else:
+            if by_discriminator:
+                self._by_discriminator()
+            elif model.delimited and model.select == "discriminator":
+                self._fields_group("variant:*", model.default_fields or (), None)
+            elif model.delimited:
+                self._first_match(grok.REST)
+            elif model.variants:
+                self._first_match(grok.capture(model.body))
+            self._continuation()
         self._parse_and_place([v for v in model.values if v.name not in switched])
         self._bad_checks()
         failed = None if model.keep_original == "always" else Tagged(FAILURE_TAGS)
@@ -80,6 +83,12 @@ class _Lowering:
         temporaries = self._temporaries()
         self.steps.append(Remove("cleanup", temporaries))
         return Plan(tuple(self.steps), model.needs_now, temporaries)
+
+    def _continuation(self) -> None:
+        """Continuation lines, after the variant's grok (a value in both takes the continuation's)."""
+        if self.model.continuation:
+            self.grok("continuation", grok.CONTINUATION, [self.expr.template(self.model.continuation)],
+                      fail_tag=TAG_GROK)
 
     def _parse_and_place(self, values: list[Value]) -> None:
         """Key lists parsed, then each value placed (in schema order)."""
@@ -114,11 +123,12 @@ class _Lowering:
 
             def build() -> None:
                 self._fields_group(tag, fields, None)
+                self._continuation()
                 self._parse_and_place([v for v in model.values if v.name in own])
             return self._collect(build)
 
-        cases = tuple(Case(f"{i}-{_slug(keys[0])}", tuple(keys), body(f"variant:{keys[0]}", fields))
-                      for i, (fields, keys) in enumerate(self._groups(), 1))
+        cases = tuple(Case(_case_name(keys), tuple(keys), body(f"variant:{keys[0]}", fields))
+                      for fields, keys in self._groups())
         default = body("variant:*", model.default_fields or ())
         self.steps.append(Switch("variant", field, cases, default))
         return switched
@@ -221,7 +231,10 @@ class _Lowering:
         else:
             claimed = Not(Exists(grok.MATCHED)) if value.name == self.model.body else None
             move = Move(tag, source, value.target, claimed)
-            (self.deferred if value.target == RAW else self.steps).append(move)
+            if value.target != RAW:
+                self.steps.append(move)
+            elif move not in self.deferred:  # a value of several variants: one move after them all
+                self.deferred.append(move)
 
     def _bad_checks(self) -> None:
         checked = [v for v in self.model.values if v.type.is_checked]
@@ -246,6 +259,8 @@ class _Lowering:
 
 
 
-def _slug(text: str) -> str:
-    """A variant key as a short name for a case ([a-z0-9-], at most 32 characters)."""
-    return "-".join(re.findall(r"[a-z0-9]+", text.lower()))[:32].strip("-") or "x"
+def _case_name(keys: list[str]) -> str:
+    """A case's name: its first variant key, readable ([a-z0-9-], at most 32 characters), and a hash
+    of all its keys, so names are unique and stay the same when other variants are added."""
+    slug = "-".join(re.findall(r"[a-z0-9]+", keys[0].lower()))[:32].strip("-") or "x"
+    return f"{slug}-{hashlib.sha1(chr(10).join(keys).encode('utf-8')).hexdigest()[:8]}"

@@ -194,7 +194,7 @@ def _switch(step: S.Switch, cases: list | None, name: str) -> list[dict]:
         raise AssertionError("a switch prints into sub-pipelines: use pipelines()")
     ids = {}
     for case_name, steps in [*((c.name, c.steps) for c in step.cases), ("default", step.default)]:
-        ids[case_name] = f"{name}-{case_name}"
+        ids[case_name] = f"{name}.{case_name}"  # a dot: no model name holds one, so no main id clashes
         cases.append((ids[case_name], [p for s in steps for p in processors(s, cases, name)]))
     params = {"field": step.field, "target": S.CASE_FIELD, "default": ids["default"],
               "cases": {value: ids[case.name] for case in step.cases for value in case.values}}
@@ -209,7 +209,7 @@ def _regex_literal(text: str) -> str:
 
 def pipelines(model: LogModel, name: str | None = None, switch: bool = True) -> list[tuple[str, dict]]:
     """Every pipeline to install, as (id, `PUT _ingest/pipeline/<id>` body): the switch's case
-    pipelines first (named `<name>-<case>`), then the main one, `name` (default: the model's).
+    pipelines first (named `<name>.<case>`), then the main one, `name` (default: the model's).
     `switch=False`: the flat step list instead (one pipeline; see `lower`)."""
     name = name or model.pipeline_id
     plan = lower(model, switch)
