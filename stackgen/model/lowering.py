@@ -110,8 +110,8 @@ class _Lowering:
     # -- variants ---------------------------------------------------------------------------
 
     def _switch(self) -> set[str]:
-        """One case per set of variant fields: its grok, then its values' parsing and placement.
-        Returns the values placed inside the cases (never again after them)."""
+        """One case per set of variant fields: its grok, the continuation grok, then its own values'
+        parsing and placement. Returns the values placed inside the cases (never again after them)."""
         model = self.model
         field = grok.capture(model.discriminator)
         common = self._closure([*model.head, *(model.continuation.slots() if model.continuation else [])])
