@@ -55,6 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="local engine: parse on N processes (documents stay in input order)")
     _engine_options(p)
 
+    p = sub.add_parser("infer", help="draft a schema from raw logs: message types, fields, samples and goldens")
+    p.add_argument("logs", nargs="+", type=Path, help="log files")
+    p.add_argument("-o", "--output", type=Path, required=True, help="directory for schema.yaml, samples, report")
+    p.add_argument("--name", help="the log family's name (default: the first file's name)")
+    p.add_argument("--assignments", type=Path, help="write one JSON object per record: its variant and template")
+
     p = sub.add_parser("verify", help="replay samples through an engine and compare with golden files")
     p.add_argument("samples", type=Path, help="directory of *.log samples and *.log-expected.json goldens")
     p.add_argument("--schema", type=Path, help="schema file (default: SAMPLES/schema.yaml)")
@@ -154,6 +160,31 @@ def _parse_parallel(args, model) -> ExitCode:
     return ExitCode.OK
 
 
+def _cmd_infer(args) -> ExitCode:
+    import datetime as dt
+
+    from stackgen.engines.local import LocalEngine
+    from stackgen.infer import draft_from_logs
+
+    logs = [(str(path.resolve()), path.read_bytes()) for path in args.logs]
+    name = args.name or args.logs[0].stem
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    print(f"infer: reading {sum(len(d) for _, d in logs)} bytes from {len(logs)} file(s)", file=sys.stderr)
+    draft, _ = draft_from_logs(logs, name, now)
+    model = stackgen.parse_schema(draft.schema, str(args.output / "schema.yaml"))
+    args.output.mkdir(parents=True, exist_ok=True)
+    (args.output / "schema.yaml").write_text(draft.schema, encoding="utf-8")
+    for path, (_, data) in zip(args.logs, logs):
+        (args.output / (path.stem + ".log")).write_bytes(data)
+    report = stackgen.verify(model, args.output, LocalEngine(model), generate=True, require_coverage=False)
+    (args.output / "report.md").write_text(draft.report(), encoding="utf-8")
+    if args.assignments:
+        args.assignments.write_text(draft.assignments(), encoding="utf-8")
+    print(draft.report())
+    print(f"wrote {args.output / 'schema.yaml'}, the samples and their goldens ({report.human().splitlines()[-1]})")
+    return ExitCode.OK
+
+
 def _cmd_verify(args) -> ExitCode:
     schema = args.schema or stackgen.samples_schema(args.samples)
     model = stackgen.load_schema(schema)
@@ -236,7 +267,7 @@ def _cmd_status(args) -> ExitCode:
 
 
 COMMANDS = {"validate": _cmd_validate, "render": _cmd_render, "parse": _cmd_parse, "verify": _cmd_verify,
-            "engine": _cmd_engine, "preview": _cmd_preview, "up": _cmd_up, "down": _cmd_down, "status": _cmd_status}
+            "engine": _cmd_engine, "infer": _cmd_infer, "preview": _cmd_preview, "up": _cmd_up, "down": _cmd_down, "status": _cmd_status}
 
 
 def _os_message(exc: OSError) -> str:

@@ -1,0 +1,84 @@
+"""`stackgen infer`: every shipped family's raw logs give a draft that validates, parses its own
+input with at most 5% of records left in the default variant, and runs the same on Elasticsearch."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import stackgen
+from stackgen.cli import main
+from stackgen.engines.elasticsearch import ElasticsearchEngine, connect
+from stackgen.engines.framing import frame
+from stackgen.engines.local import LocalEngine
+from stackgen.infer import draft_from_logs
+from stackgen.infer.clusters import cluster
+from stackgen.infer.header import find
+from stackgen.verify.compare import diff_documents, normalize
+
+from conftest import ROOT
+
+FAMILIES = sorted(p.parent.name for p in (ROOT / "samples").glob("*/schema.yaml"))
+NOW = "2026-01-01T00:00:00+00:00"
+
+
+@pytest.fixture(scope="module", params=FAMILIES)
+def drafted(request):
+    logs = [(str(p), p.read_bytes()) for p in sorted((ROOT / "samples" / request.param).glob("*.log"))]
+    draft, records = draft_from_logs(logs, request.param, NOW)
+    return request.param, draft, stackgen.parse_schema(draft.schema, "draft.yaml"), logs
+
+
+def test_the_draft_validates_and_leaves_at_most_5_percent_in_the_default_variant(drafted):
+    family, draft, model, logs = drafted
+    records = [r for path, data in logs for r in frame(model, data, path)]
+    assert len(draft.variant_of) == len(draft.templates) == len(records)
+    default = draft.variant_of.count("*")
+    assert default <= 0.05 * len(records), draft.report()
+    assert len(model.variants) >= 3
+    # the report names each variant with its support; every template has the record's shape
+    assert f"{len(records)} records" in draft.report()
+    assert all(t.count("<*>") >= 1 for t in draft.templates)
+
+
+@pytest.mark.engine
+def test_the_draft_parses_the_same_on_elasticsearch(drafted, es_url):
+    family, _, model, logs = drafted
+    records = [r for path, data in logs for r in frame(model, data, path)]
+    engine = ElasticsearchEngine(model, connect(es_url), now=NOW)
+    remote = [normalize(model, d) for d in engine.documents(records)]
+    here = [normalize(model, d) for d in LocalEngine(model, NOW).documents(records)]
+    assert diff_documents(here, remote, family) == ""
+    assert engine.problems == []
+
+
+def test_the_header_finds_the_timestamp_formats_and_the_syslog_header():
+    lines = ["Feb  3 04:05:06 web01 sshd[12]: Accepted publickey for alice from 192.0.2.1 port 22 ssh2",
+             "Feb 13 04:05:07 web01 cron[9]: (root) CMD (run-parts /etc/cron.hourly)",
+             "\tcontinued"]
+    header = find(lines)
+    assert header.formats[:2] == ("MMM d HH:mm:ss", "MMM  d HH:mm:ss") and header.kind == "syslog"
+    assert header.multiline is not None and header.coverage == 2 / 3
+
+
+def test_messages_of_one_type_share_a_template_and_values_become_slots():
+    messages = [("sshd", f"Failed password for {u} from 192.0.2.{i} port {4000 + i} ssh2")
+                for i, u in enumerate(["root", "admin", "root", "oracle", "admin", "test", "guest"])]
+    messages += [("sshd", "Connection closed by 192.0.2.9 port 5000"), ("sshd", "Connection closed by 192.0.2.8 port 5001")]
+    found = cluster(messages)
+    assert [c.words for c in found] == [
+        ("Failed", "password", "for", None, "from", None, "port", None, "ssh2"),
+        ("Connection", "closed", "by", None, "port", None)]
+
+
+def test_the_command_writes_a_verified_draft_with_samples_goldens_report_and_assignments(tmp_path, capsys):
+    out = tmp_path / "draft"
+    assignments = tmp_path / "assignments.jsonl"
+    logs = sorted((ROOT / "samples" / "linux-auth").glob("*.log"))
+    assert main(["infer", *map(str, logs), "-o", str(out), "--assignments", str(assignments)]) == 0
+    assert (out / "schema.yaml").is_file() and (out / "report.md").is_file()
+    assert sorted(p.name for p in out.glob("*.log-expected.json")) == sorted(p.name + "-expected.json" for p in logs)
+    rows = [json.loads(line) for line in assignments.read_text().splitlines()]
+    assert rows and set(rows[0]) == {"variant", "template"}
+    capsys.readouterr()
+    assert main(["verify", str(out), "--no-coverage"]) == 0
