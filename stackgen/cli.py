@@ -7,6 +7,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shutil
+import tempfile
 import sys
 import time
 from pathlib import Path
@@ -170,14 +172,23 @@ def _cmd_infer(args) -> ExitCode:
     name = args.name or args.logs[0].stem
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
     print(f"infer: reading {sum(len(d) for _, d in logs)} bytes from {len(logs)} file(s)", file=sys.stderr)
+    if args.output.exists() and any(args.output.iterdir()):
+        raise UsageError(f"{args.output}: not empty; infer writes a new directory")
     draft, _ = draft_from_logs(logs, name, now)
     model = stackgen.parse_schema(draft.schema, str(args.output / "schema.yaml"))
-    args.output.mkdir(parents=True, exist_ok=True)
-    (args.output / "schema.yaml").write_text(draft.schema, encoding="utf-8")
-    for path, (_, data) in zip(args.logs, logs):
-        (args.output / (path.stem + ".log")).write_bytes(data)
-    report = stackgen.verify(model, args.output, LocalEngine(model), generate=True, require_coverage=False)
-    (args.output / "report.md").write_text(draft.report(), encoding="utf-8")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{args.output.name}.", dir=args.output.parent))
+    try:  # everything is written aside, then moved into place: nothing half-written
+        (staging / "schema.yaml").write_text(draft.schema, encoding="utf-8")
+        for path, (_, data) in zip(args.logs, logs):
+            (staging / (path.stem + ".log")).write_bytes(data)
+        report = stackgen.verify(model, staging, LocalEngine(model), generate=True, require_coverage=False)
+        (staging / "report.md").write_text(draft.report(), encoding="utf-8")
+        if args.output.exists():
+            args.output.rmdir()
+        staging.rename(args.output)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     if args.assignments:
         args.assignments.write_text(draft.assignments(), encoding="utf-8")
     print(draft.report())

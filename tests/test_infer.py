@@ -82,3 +82,11 @@ def test_the_command_writes_a_verified_draft_with_samples_goldens_report_and_ass
     assert rows and set(rows[0]) == {"variant", "template"}
     capsys.readouterr()
     assert main(["verify", str(out), "--no-coverage"]) == 0
+
+
+def test_a_log_without_timestamps_is_refused_with_the_reason(tmp_path, capsys):
+    log = tmp_path / "plain.log"
+    log.write_text("hello world\nfoo bar baz\nhello there\n")
+    assert main(["infer", str(log), "-o", str(tmp_path / "out")]) == 2
+    assert "no timestamp starts most lines" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()  # nothing half-written

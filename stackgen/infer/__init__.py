@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from stackgen.engines.framing import frame
 from stackgen.engines.local import LocalEngine
 from stackgen.infer.clusters import TAIL, Cluster, cluster, word_type
-from stackgen.infer.header import LEVELS, SYSLOG, VARIABLE, Header, find, rest_after, start_of
+from stackgen.errors import UsageError
+from stackgen.infer.header import FORMATS, LEVELS, MAX_LEADING, SYSLOG, VARIABLE, Header, find, rest_after, start_of
 from stackgen.model.timefmt import parse_format
 from stackgen.schema import parse_schema
 
@@ -203,6 +204,9 @@ def draft_from_logs(logs: list[tuple[str, bytes]], name: str, now: str) -> tuple
     lines = [line for _, data in logs for line in data.decode("utf-8", "replace").splitlines()]
     paths = [path for path, _ in logs]
     rough = infer(lines, name, paths, now)  # the header and framing rule; records are lines so far
+    if not rough.header.formats:
+        raise UsageError(f"no timestamp starts most lines (tried {', '.join(FORMATS)}, up to {MAX_LEADING} "
+                         "words in, bracketed or not): a schema needs one, so write this one by hand")
     model = parse_schema(rough.schema, f"{name}.yaml")
     drop: frozenset = frozenset()
     for _ in range(MAX_ROUNDS):
