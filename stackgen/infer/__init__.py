@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 
 from stackgen.engines.framing import frame
 from stackgen.engines.local import LocalEngine
-from stackgen.infer.clusters import TAIL, Cluster, cluster, word_type
 from stackgen.errors import UsageError
+from stackgen.infer.clusters import TAIL, Cluster, cluster, word_type
 from stackgen.infer.header import FORMATS, LEVELS, MAX_LEADING, SYSLOG, VARIABLE, Header, find, rest_after, start_of
 from stackgen.model.timefmt import parse_format
 from stackgen.schema import parse_schema
 
-__all__ = ["Draft", "infer"]
+__all__ = ["Draft", "draft_from_logs", "infer"]
 
 ASSIGNMENT_VALUE = "<*>"
 MAX_VARIANTS = 500
@@ -37,7 +37,6 @@ class Draft:
     clusters: list[Cluster]
     variant_of: list[str]  # per record: its variant's name, "*" for the default
     templates: list[str]  # per record: its text with <*> for each variable part
-
     names: list[str] = field(default_factory=list)  # the variants, in schema order
     prefixes: list[str | None] = field(default_factory=list)  # per record: its header as a template
     bodies: list[bool] = field(default_factory=list)  # per record: it has a message after the header
