@@ -16,7 +16,7 @@ from stackgen.engines.framing import frame
 from stackgen.engines.local import LocalEngine
 from stackgen.errors import UsageError
 from stackgen.infer.clusters import TAIL, Cluster, cluster, word_type
-from stackgen.infer.header import FORMATS, LEVELS, MAX_LEADING, SYSLOG, VARIABLE, Header, find, rest_after, start_of
+from stackgen.infer.header import FORMATS, LEVELS, MAX_LEADING, SYSLOG, VARIABLE, Header, find
 from stackgen.model.timefmt import parse_format
 from stackgen.schema import parse_schema
 
@@ -96,7 +96,7 @@ def infer(records: list[str], name: str, paths: list[str], now: str, drop: froze
     header = header or find([r.split("\n", 1)[0] for r in records[:HEADER_SAMPLE]])
     messages, prefixes = [], []
     for text in records:
-        rest = _after_timestamp(header, text.split("\n", 1)[0])
+        rest = header.rest(text.split("\n", 1)[0])
         program, prefix = None, None
         if rest is not None:
             stamp = "[<*>]" if header.bracketed else "<*>"
@@ -124,16 +124,6 @@ def infer(records: list[str], name: str, paths: list[str], now: str, drop: froze
     member_of = {m: names[i] for i, c in enumerate(found) for m in c.members}
     draft.assign([member_of.get(i, "*") for i in range(len(records))])
     return draft
-
-
-def _after_timestamp(header: Header, line: str) -> str | None:
-    if not header.formats:
-        return line
-    for fmt in header.formats:
-        rest = rest_after(line, start_of(header.leading, header.bracketed, parse_format(fmt).regex))
-        if rest is not None:
-            return rest
-    return None
 
 
 def _schema(name, namespace, paths, now, header: Header, found: list[Cluster], names, messages) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from stackgen.model.timefmt import parse_format
 
@@ -34,6 +35,17 @@ class Header:
     multiline: str | None  # a regex matching the first line of a record, when records span lines
     kind: str  # "syslog" (host program[pid]:), "level" (a log level word) or "plain"
     coverage: float  # share of lines that start a record
+
+    @cached_property
+    def starts(self) -> list[re.Pattern]:
+        """Where a record's timestamp ends, one pattern per format (built once)."""
+        return [start_of(self.leading, self.bracketed, parse_format(f).regex) for f in self.formats]
+
+    def rest(self, line: str) -> str | None:
+        """The line after its timestamp (the whole line when there is no timestamp; None: no fit)."""
+        if not self.formats:
+            return line
+        return next((rest_after(line, s) for s in self.starts if s.match(line)), None)
 
     def templates(self) -> list[str]:
         """The layout's templates, the first that fits wins: the header up to the message, then the
