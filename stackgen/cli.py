@@ -94,7 +94,39 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("status", help="show the Docker stack's services and health")
     p.add_argument("--dir", type=Path, default=STACK_DIR)
+
+    _classify_parser(sub)
     return parser
+
+
+def _classify_parser(sub) -> None:
+    p = sub.add_parser("classify", help="train a log-line classifier on labelled lines, or apply one")
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    t = actions.add_parser("train", help="TRAIN.tsv (CATEGORY<TAB>LOG LINE per line) in, a model file out")
+    t.add_argument("tsv", type=Path, metavar="TRAIN.tsv")
+    t.add_argument("-o", "--output", type=Path, required=True, metavar="MODEL.json")
+    t.add_argument("--ngrams", type=int, default=1, metavar="N",
+                   help="also use each category's most typical n-grams of 2..N words (default 1: words only)")
+    t.add_argument("--baseline", choices=("bayes",), help="train the multinomial naive Bayes baseline instead")
+    a = actions.add_parser("apply", help="print one JSON object per line of FILEs (or stdin): category and scores")
+    a.add_argument("model", type=Path, metavar="MODEL.json")
+    a.add_argument("files", nargs="*", type=Path, metavar="FILE")
+
+
+def _cmd_classify(args) -> ExitCode:
+    from stackgen.classify import commands, load
+
+    if args.action == "train":
+        method = "naive-bayes" if args.baseline == "bayes" else "word-frequency"
+        classifier = commands.train_file(args.tsv, args.output, args.ngrams, method)
+        print(f"wrote {args.output} ({classifier.kind}, {len(classifier.categories)} categories, "
+              f"{sum(classifier.matrix.lines)} lines, {len(classifier.matrix.features)} features)")
+        return ExitCode.OK
+    classifier = load(args.model)
+    for path in args.files or [None]:
+        with (open(path, "rb") if path else contextlib.nullcontext(sys.stdin.buffer)) as stream:
+            commands.apply_lines(classifier, commands.lines(stream), sys.stdout)
+    return ExitCode.OK
 
 
 def _cmd_validate(args) -> ExitCode:
@@ -278,7 +310,8 @@ def _cmd_status(args) -> ExitCode:
 
 
 COMMANDS = {"validate": _cmd_validate, "render": _cmd_render, "parse": _cmd_parse, "verify": _cmd_verify,
-            "engine": _cmd_engine, "infer": _cmd_infer, "preview": _cmd_preview, "up": _cmd_up, "down": _cmd_down, "status": _cmd_status}
+            "engine": _cmd_engine, "infer": _cmd_infer, "preview": _cmd_preview, "up": _cmd_up, "down": _cmd_down, "status": _cmd_status,
+            "classify": _cmd_classify}
 
 
 def _os_message(exc: OSError) -> str:
