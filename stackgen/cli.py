@@ -71,6 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-coverage", action="store_true", help="do not require a sample for every variant")
     _engine_options(p)
 
+    p = sub.add_parser("detect", help="replay records, run the schema's detection rules, print one JSON alert per line")
+    p.add_argument("files", nargs="*", type=Path)
+    p.add_argument("--schema", type=Path, required=True)
+    _engine_options(p)
+
     p = sub.add_parser("preview", help="draw each dashboard panel as a PNG from real query results on the samples")
     p.add_argument("samples", type=Path)
     p.add_argument("--schema", type=Path, help="schema file (default: SAMPLES/schema.yaml)")
@@ -242,6 +247,28 @@ def _cmd_verify(args) -> ExitCode:
     return ExitCode.OK if report.ok else ExitCode.MISMATCH
 
 
+def _cmd_detect(args) -> ExitCode:
+    from stackgen import detect
+    from stackgen.engines.framing import frame
+
+    model = stackgen.load_schema(args.schema)
+    if args.engine not in ("local", "embedded", "elasticsearch"):
+        raise UsageError(f"detect runs on the local, embedded or elasticsearch engine, not {args.engine}")
+    skipped = [d.id for d in model.detections if not d.runnable]
+    if skipped:
+        print(f"stackgen: note: {', '.join(skipped)}: machine-learning jobs run only in a licensed cluster",
+              file=sys.stderr)
+    records = []
+    for path in args.files or [None]:
+        data = path.read_bytes() if path else sys.stdin.buffer.read()
+        records += frame(model, data, str(path or "<stdin>"))
+    with _engine(args, model) as engine:
+        found = detect.alerts(model, records, engine)
+    sys.stdout.write(detect.dumps(found))
+    print(f"detect: {len(records)} records, {len(found)} alerts", file=sys.stderr)
+    return ExitCode.OK
+
+
 def _cmd_engine(args) -> ExitCode:
     from stackgen.engines import embedded
 
@@ -310,7 +337,7 @@ def _cmd_status(args) -> ExitCode:
 
 
 COMMANDS = {"validate": _cmd_validate, "render": _cmd_render, "parse": _cmd_parse, "verify": _cmd_verify,
-            "engine": _cmd_engine, "infer": _cmd_infer, "preview": _cmd_preview, "up": _cmd_up, "down": _cmd_down, "status": _cmd_status,
+            "engine": _cmd_engine, "detect": _cmd_detect, "infer": _cmd_infer, "preview": _cmd_preview, "up": _cmd_up, "down": _cmd_down, "status": _cmd_status,
             "classify": _cmd_classify}
 
 

@@ -49,7 +49,7 @@ def test_verify_passes_writes_junit_and_fails_with_a_diff(tmp_path, capsys):
     junit = tmp_path / "report.xml"
     assert main(["verify", str(samples), "--junit", str(junit)]) == 0
     suite = ET.parse(junit).getroot()
-    assert suite.get("tests") == "7" and suite.get("failures") == "0"
+    assert suite.get("tests") == "17" and suite.get("failures") == "0"  # 8 cases: documents and alerts, and coverage
     golden = samples / "test-client.log-expected.json"
     golden.write_text(golden.read_text().replace('"time": 416', '"time": 417'))
     capsys.readouterr()

@@ -194,6 +194,7 @@ class ElasticsearchEngine:
         self.model = model
         self.client = client
         self.problems: list[str] = []
+        self.offsets = False  # send each record's place in the replay as log.offset (detect orders ties by it)
         # year-less timestamps: the pipeline reads the reference time from the document when sent
         self.extra = {NOW_FIELD: format_instant(reference_time(model, now))} if lower(model).needs_now else {}
 
@@ -254,6 +255,8 @@ class ElasticsearchEngine:
                 source = {"message": record.text, **self.extra}
                 if record.flags:
                     source["log"] = {"flags": list(record.flags)}  # as Filebeat sends a cut record
+                if self.offsets:
+                    source.setdefault("log", {})["offset"] = i
                 lines.append(json.dumps(source, ensure_ascii=False))
             answer = client.request("POST", f"/_bulk?pipeline={pipeline}", "\n".join(lines) + "\n", ndjson=True)
             items = answer.get("items", [])

@@ -4,6 +4,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from stackgen.model.detections import Detection
 from stackgen.model.timefmt import parse_format
 
 
@@ -240,6 +241,12 @@ class LogModel:
     select: str = "discriminator"  # discriminator | first_match
     continuation: Template | None = None  # lines after the first, parsed as their own template
     now: str | None = None  # verify's reference time for year-less timestamps
+    detections: tuple[Detection, ...] = ()
+
+    @property
+    def time_field(self) -> str:
+        """The document field holding the record's time."""
+        return self.value(self.timestamp).target or "@timestamp"
 
     def value(self, name: str) -> Value:
         for value in self.values:

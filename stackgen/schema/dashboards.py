@@ -67,7 +67,7 @@ class DashboardReader:
                 out.append(item)
         return tuple(out)
 
-    def _field(self, node: Node, path: str, allowed: set[FieldType], why: str) -> str | None:
+    def field(self, node: Node, path: str, allowed: set[FieldType], why: str) -> str | None:
         name = self.r.string(node, path)
         if name is None:
             return None
@@ -80,13 +80,13 @@ class DashboardReader:
             return None
         return name
 
-    def _filter(self, node: Node, path: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    def filter(self, node: Node, path: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
         if node.kind != "map":
             self.r.error(node, "SG003", path, f"expected a mapping of field -> value(s), found {node.type_name}")
             return ()
         out = []
         for key, value in node.items:
-            field = self._field(key, f"{path}.{key.text}", TERMS_OK, "filtered on exactly")
+            field = self.field(key, f"{path}.{key.text}", TERMS_OK, "filtered on exactly")
             values = [self.r.string(value, f"{path}.{key.text}")] if value.kind == "scalar" else \
                 [text for text, _ in self.r.strings(value, f"{path}.{key.text}") or []]
             if field and all(values):
@@ -104,7 +104,7 @@ class DashboardReader:
             self.r.error(key, "SG021", f"{path}.{key.text}", f"unknown metric '{key.text}' (one of: {', '.join(OPS)})")
             return None
         allowed = TERMS_OK if key.text == "unique_count" else NUMERIC
-        field = self._field(value, f"{path}.{key.text}", allowed,
+        field = self.field(value, f"{path}.{key.text}", allowed,
                             "counted" if key.text == "unique_count" else f"used for {key.text}")
         return Metric(key.text, field) if field else None
 
@@ -122,7 +122,7 @@ class DashboardReader:
                              f"interval '{interval}' is not one of {', '.join(INTERVALS)}")
                 return None
             return Bucket(self.time_field, interval=interval)
-        field = self._field(entries["terms"], f"{path}.terms", TERMS_OK, "split into top values")
+        field = self.field(entries["terms"], f"{path}.terms", TERMS_OK, "split into top values")
         size = self.r.integer(entries["size"], f"{path}.size", 1) if "size" in entries else 10
         return Bucket(field, size or 10) if field else None
 
@@ -143,7 +143,7 @@ class DashboardReader:
                 buckets.append(bucket)
         if len(buckets) != len(items):
             return None  # a bucket's own problem is reported; judging the shape would only repeat it
-        filters = self._filter(entries["filter"], f"{path}.filter") if "filter" in entries else ()
+        filters = self.filter(entries["filter"], f"{path}.filter") if "filter" in entries else ()
         shape = {"metric": len(buckets) == 0, "pie": 1 <= len(buckets) <= 2 and not any(b.is_time for b in buckets),
                  "bar": 1 <= len(buckets) <= 2, "line": 1 <= len(buckets) <= 2, "table": len(buckets) <= 3}
         if not shape[chart] or any(b.is_time for b in buckets[1:]):
@@ -168,5 +168,5 @@ class DashboardReader:
                              f"'{name}' is not a field of the documents this schema produces")
             elif name:
                 columns.append(name)
-        filters = self._filter(entries["filter"], f"{path}.filter") if "filter" in entries else ()
+        filters = self.filter(entries["filter"], f"{path}.filter") if "filter" in entries else ()
         return SavedSearch(ident, self.r.string(entries["title"], f"{path}.title") or ident, tuple(columns), filters)

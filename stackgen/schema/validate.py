@@ -6,13 +6,15 @@ SG006 duplicate field in a record layout, SG007 unknown field type, SG008 bad ti
 SG009 undefined pattern, SG010 undefined value, SG011 bad regular expression, SG012 bad name,
 SG013 bad or conflicting target, SG014 unknown timezone, SG015 reserved name, SG016 unused value,
 SG017 inconsistent layout, SG018 option not valid for the value's type, SG022 a value that can
-contain the separator, SG023 bad template, SG024 bad key list (SG019-SG021: dashboards).
+contain the separator, SG023 bad template, SG024 bad key list (SG019-SG021: dashboards;
+SG025 bad rule, SG026 missing classifier model: detections).
 """
 from __future__ import annotations
 
 import dataclasses
 import re
 import zoneinfo
+from pathlib import Path
 
 import re2
 import regex as onig_like
@@ -21,6 +23,7 @@ from stackgen.model.grok import BUILTIN, references
 from stackgen.model.nodes import FieldType, KeyList, LogModel, Multiline, Value
 from stackgen.model.timefmt import TimeFormatError, parse_format, parse_now
 from stackgen.schema.dashboards import DashboardReader
+from stackgen.schema.detections import DetectionReader
 from stackgen.schema.layout import LayoutReader
 from stackgen.schema.reader import Reader
 from stackgen.schema.regexcheck import dialect_problem, nested_quantifier
@@ -39,7 +42,7 @@ TOP = {
     "schema_version": True, "name": True, "title": False, "index": False, "namespace": False,
     "source": True, "layout": True, "timestamp": True, "patterns": False, "values": True,
     "variants": False, "default_variant": False, "keep_original": False, "verify": False,
-    "dashboards": False,
+    "dashboards": False, "detections": False,
 }
 SOURCE = {"paths": True, "encoding": False, "multiline": False}
 MULTILINE = {"start": True, "max_lines": False}
@@ -120,8 +123,10 @@ class SchemaReader(Reader):
             select="first_match" if layout.select == "field_count" else layout.select,
             continuation=layout.continuation, now=now,
         )
-        dashboards = DashboardReader(self, model.document_fields()).read(top.get("dashboards"))
-        return None if self.problems else dataclasses.replace(model, dashboards=dashboards)
+        fields = model.document_fields()
+        dashboards = DashboardReader(self, fields).read(top.get("dashboards"))
+        detections = DetectionReader(self, fields, Path(self.file).parent).read(top.get("detections"))
+        return None if self.problems else dataclasses.replace(model, dashboards=dashboards, detections=detections)
 
     # -- sections ---------------------------------------------------------------------------
 

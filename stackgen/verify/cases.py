@@ -12,6 +12,7 @@ from pathlib import Path
 from stackgen.errors import UsageError
 
 EXPECTED_SUFFIX = "-expected.json"
+ALERTS_SUFFIX = "-expected-alerts.json"
 
 
 @dataclass(frozen=True)
@@ -28,19 +29,31 @@ class Case:
     def golden(self) -> Path:
         return self.log.with_name(self.log.name + EXPECTED_SUFFIX)
 
+    @property
+    def alerts_golden(self) -> Path:
+        return self.log.with_name(self.log.name + ALERTS_SUFFIX)
+
     def expected(self) -> list[dict] | None:
         """The golden documents, or None when the golden file does not exist yet."""
-        if not self.golden.exists():
-            return None
-        try:
-            data = json.loads(self.golden.read_text(encoding="utf-8"))
-        except UnicodeDecodeError as exc:
-            raise UsageError(f"{self.golden}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-        except json.JSONDecodeError as exc:
-            raise UsageError(f"{self.golden}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
-        if not isinstance(data, dict) or not isinstance(data.get("expected"), list):
-            raise UsageError(f"{self.golden}: expected an object {{\"expected\": [...]}}")
-        return data["expected"]
+        return _expected(self.golden)
+
+    def expected_alerts(self) -> list[dict] | None:
+        """The golden alerts, or None when the case has none."""
+        return _expected(self.alerts_golden)
+
+
+def _expected(golden: Path) -> list[dict] | None:
+    if not golden.exists():
+        return None
+    try:
+        data = json.loads(golden.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{golden}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{golden}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("expected"), list):
+        raise UsageError(f"{golden}: expected an object {{\"expected\": [...]}}")
+    return data["expected"]
 
 
 def discover(samples: Path) -> list[Case]:

@@ -8,6 +8,7 @@ from stackgen.engines import Engine
 from stackgen.engines.framing import Record, frame
 from stackgen.engines.local import LocalEngine
 from stackgen.model.nodes import TAG_GROK, LogModel
+from stackgen.verify.alerts import check_alerts
 from stackgen.verify.cases import Case, discover, golden_text
 from stackgen.verify.compare import check_fields, diff_documents, lookup, normalize
 from stackgen.verify.report import CaseResult, Report
@@ -87,6 +88,7 @@ def verify(model: LogModel, samples: Path, engine: Engine, generate: bool = Fals
         engine.prefetch([case.log for case in cases])
     for case in cases:
         case_records, case_documents = _run_case(model, engine, case, generate, report)
+        check_alerts(model, engine, case, case_records, generate, report)
         records += case_records
         documents += case_documents
     wanted = wanted_variants(model)

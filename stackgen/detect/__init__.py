@@ -1,0 +1,94 @@
+"""Stage 6: `stackgen detect`: the schema's rules run over replayed records, alerts out.
+
+`alerts(model, records, engine)` parses the records with the engine, then runs the rules: the
+local engine interprets them as automata (`automata`), the Elasticsearch engines as queries and
+aggregations over the documents they indexed (`elastic`). Classifier rules run in stackgen on
+both (no engine classifies). An alert is printed as one JSON object:
+`{"rule", "key": {field: value}, "start", "end", "count"}`, in time order.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from functools import lru_cache
+
+from stackgen.detect.automata import Alert, Event, ordered, run
+from stackgen.engines.framing import Record
+from stackgen.model.detections import Classified
+from stackgen.model.nodes import LogModel
+from stackgen.verify.compare import lookup
+
+__all__ = ["Alert", "alerts", "dumps", "events", "from_json", "to_json"]
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def millis(text) -> int | None:
+    """Epoch milliseconds of a document's time (an ISO 8601 text), None when it has none."""
+    if not isinstance(text, str):
+        return None
+    try:
+        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    delta = value - EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
+
+
+def instant(ms: int) -> str:
+    value = EPOCH + dt.timedelta(milliseconds=ms)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def events(model: LogModel, records: list[Record], documents: list[dict]) -> list[Event]:
+    """The documents that have a time, in time order (ties in replay order)."""
+    out = []
+    for offset, (record, doc) in enumerate(zip(records, documents)):
+        time = millis(lookup(doc, model.time_field))
+        if time is not None:
+            out.append(Event(time, offset, doc, record.text))
+    out.sort(key=lambda e: (e.time, e.offset))
+    return out
+
+
+@lru_cache(maxsize=8)
+def _classifier(path: str):
+    from stackgen.classify import load
+
+    return load(path)
+
+
+def classify(model_path: str, text: str) -> str:
+    return _classifier(model_path).classify(text)[0]
+
+
+def alerts(model: LogModel, records: list[Record], engine) -> list[Alert]:
+    """The alerts of every runnable rule on the records, as `engine` parses and searches them."""
+    if getattr(engine, "name", "local") == "local":
+        return run(model, events(model, records, engine.documents(records)), classify)
+    from stackgen.detect import elastic
+
+    engine.offsets = True  # each document carries its place in the replay (log.offset), for ties
+    with engine.loaded(records) as (index, documents):
+        found = elastic.run(model, engine.client, index)
+    if any(isinstance(d.rule, Classified) for d in model.detections):
+        classified = dataclasses.replace(model, detections=tuple(
+            d for d in model.detections if isinstance(d.rule, Classified)))
+        found += run(classified, events(model, records, documents), classify)
+    return ordered(found)
+
+
+def to_json(alert: Alert) -> dict:
+    return {"rule": alert.rule, "key": dict(alert.key), "start": instant(alert.start), "end": instant(alert.end),
+            "count": alert.count}
+
+
+def from_json(item: dict) -> Alert:
+    return Alert(item["rule"], tuple(item["key"].items()), millis(item["start"]), millis(item["end"]), item["count"])
+
+
+def dumps(alerts_: list[Alert]) -> str:
+    return "".join(json.dumps(to_json(a), ensure_ascii=False) + "\n" for a in alerts_)

@@ -1,0 +1,196 @@
+"""Stage 6a: detection rules run in process, as automata over the documents in time order.
+
+Each rule kind is one function of the events (documents with their time, their place in the
+replay and their record's text) to alerts. The embedded engine runs the same rules as
+Elasticsearch aggregations (`detect.elastic`); both must give the same alerts.
+
+Conventions both engines share:
+- events are ordered by time, then by their place in the replay; a document without a time is in
+  no window and raises nothing;
+- a document matches a filter field when any of its values, as text, is accepted (a number as its
+  decimal text, a boolean as true/false, an IP address in canonical form); a keyword longer than
+  its `ignore_above` is not indexed, so it matches nothing and groups as absent;
+- a group is one value of each `group_by` field (an absent field groups as null; each element of
+  a list is a group of its own).
+"""
+from __future__ import annotations
+
+import bisect
+import ipaddress
+import itertools
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from stackgen.model.detections import Classified, Detection, Filter, NewValue, Sequence, Threshold
+from stackgen.model.nodes import FieldType, LogModel
+from stackgen.verify.compare import lookup
+
+
+@dataclass(frozen=True)
+class Event:
+    """A document in the replay: its time (epoch ms), place, fields and record text."""
+
+    time: int
+    offset: int
+    doc: dict
+    text: str
+
+
+@dataclass(frozen=True)
+class Alert:
+    rule: str
+    key: tuple[tuple[str, object], ...]
+    start: int  # epoch ms
+    end: int
+    count: int
+
+
+class Fields:
+    """Document values as both engines see them: typed, canonical, keywords within ignore_above."""
+
+    def __init__(self, model: LogModel):
+        self.types = model.document_fields()
+        self.limits = model.keyword_limits()
+
+    def values(self, doc: dict, field: str) -> list:
+        raw = lookup(doc, field)
+        items = raw if isinstance(raw, list) else [] if raw is None else [raw]
+        kind, limit = self.types.get(field), self.limits.get(field)
+        out = []
+        for item in items:
+            if kind is FieldType.IP:
+                item = canonical_ip(item)
+            elif limit is not None and isinstance(item, str) and len(item) > limit:
+                continue
+            if item is not None and item not in out:
+                out.append(item)
+        return out
+
+    def matches(self, doc: dict, flt: Filter) -> bool:
+        return all(any(as_text(v) in accepted for v in self.values(doc, field)) for field, accepted in flt)
+
+    def groups(self, doc: dict, group_by: tuple[str, ...]) -> list[tuple[tuple[str, object], ...]]:
+        choices = [self.values(doc, field) or [None] for field in group_by]
+        return [tuple(zip(group_by, combo)) for combo in itertools.product(*choices)]
+
+
+def as_text(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def canonical_ip(text):
+    try:
+        address = ipaddress.ip_address(str(text))
+    except ValueError:
+        return None
+    if address.version == 6 and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return str(address)
+
+
+def run(model: LogModel, events: list[Event], classify: Callable[[str, str], str] | None = None) -> list[Alert]:
+    """Every alert of the model's runnable rules over `events` (already in time order)."""
+    fields = Fields(model)
+    out: list[Alert] = []
+    for detection in model.detections:
+        rule = detection.rule
+        if isinstance(rule, Threshold):
+            out += threshold(detection, rule, events, fields)
+        elif isinstance(rule, Sequence):
+            out += sequence(detection, rule, events, fields)
+        elif isinstance(rule, NewValue):
+            out += new_value(detection, rule, events, fields)
+        elif isinstance(rule, Classified) and classify is not None:
+            out += [Alert(detection.id, (("category", category),), e.time, e.time, 1) for e in events
+                    if (category := classify(rule.model, e.text)) in rule.alert]
+    return ordered(out)
+
+
+def ordered(alerts: Iterable[Alert]) -> list[Alert]:
+    return sorted(alerts, key=lambda a: (a.start, a.end, a.rule, repr(a.key), a.count))
+
+
+def threshold(detection: Detection, rule: Threshold, events: list[Event], fields: Fields) -> list[Alert]:
+    times: dict[tuple, list[int]] = defaultdict(list)
+    for event in events:
+        if fields.matches(event.doc, rule.filter):
+            for group in fields.groups(event.doc, rule.group_by):
+                times[group].append(event.time)
+    return [Alert(detection.id, group, start, end, count)
+            for group, series in times.items() for start, end, count in bursts(series, rule.count, rule.window.ms)]
+
+
+def bursts(times: list[int], count: int, window: int) -> list[tuple[int, int, int]]:
+    """(first, last, documents) of each burst in sorted times.
+
+    A window is `[t, t + window]` from a document's time; it qualifies when it holds `count`
+    documents. Qualifying windows that overlap in time merge into one burst, which holds every
+    document from the first window's start to the last window's end.
+    """
+    out, first, latest = [], None, None  # latest: start index of the burst's last qualifying window
+
+    def close() -> None:
+        last = bisect.bisect_right(times, times[latest] + window) - 1
+        out.append((times[first], times[last], last - first + 1))
+
+    for i in range(len(times) - count + 1):
+        if times[i + count - 1] - times[i] > window:
+            continue
+        if first is not None and times[i] <= times[latest] + window:
+            latest = i
+            continue
+        if first is not None:
+            close()
+        first = latest = i
+    if first is not None:
+        close()
+    return out
+
+
+def sequence(detection: Detection, rule: Sequence, events: list[Event], fields: Fields) -> list[Alert]:
+    states: dict[tuple, list] = {}  # group -> [step, repeats, start, documents]
+    out = []
+    steps = rule.steps
+    for event in events:
+        matched = [fields.matches(event.doc, step.filter) for step in steps]
+        if not any(matched):
+            continue
+        for group in fields.groups(event.doc, rule.group_by):
+            state = states.setdefault(group, [0, 0, 0, 0])
+            if state[3] and event.time - state[2] > rule.within.ms:
+                state[:] = [0, 0, 0, 0]  # the span expired: back to the start
+            if not matched[state[0]]:
+                continue  # not the step expected next: no progress
+            if not state[3]:
+                state[2] = event.time
+            state[1] += 1
+            state[3] += 1
+            if state[1] == steps[state[0]].count:
+                state[0], state[1] = state[0] + 1, 0
+            if state[0] == len(steps):
+                out.append(Alert(detection.id, group, state[2], event.time, state[3]))
+                state[:] = [0, 0, 0, 0]
+    return out
+
+
+def new_value(detection: Detection, rule: NewValue, events: list[Event], fields: Fields) -> list[Alert]:
+    if not events:
+        return []
+    learnt_until = events[0].time + rule.history.ms
+    seen: set[tuple] = set()
+    out = []
+    for event in events:
+        if not fields.matches(event.doc, rule.filter):
+            continue
+        for value in fields.values(event.doc, rule.field):
+            for group in fields.groups(event.doc, rule.group_by):
+                key = (*group, (rule.field, value))
+                if key in seen:
+                    continue
+                seen.add(key)
+                if event.time >= learnt_until:
+                    out.append(Alert(detection.id, key, event.time, event.time, 1))
+    return out
