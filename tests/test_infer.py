@@ -12,7 +12,7 @@ from stackgen.engines.elasticsearch import ElasticsearchEngine, connect
 from stackgen.engines.framing import frame
 from stackgen.engines.local import LocalEngine
 from stackgen.infer import draft_from_logs
-from stackgen.infer.clusters import cluster
+from stackgen.infer.clusters import cluster, tokenize
 from stackgen.infer.header import find
 from stackgen.verify.compare import diff_documents, normalize
 
@@ -35,7 +35,7 @@ def test_the_draft_validates_and_leaves_at_most_5_percent_in_the_default_variant
     assert len(draft.variant_of) == len(draft.templates) == len(records)
     default = draft.variant_of.count("*")
     assert default <= 0.05 * len(records), draft.report()
-    assert len(model.variants) >= 3
+    assert len(model.variants) >= 2  # access logs: a request and the odd malformed line
     # the report names each variant with its support; every template has the record's shape
     assert f"{len(records)} records" in draft.report()
     assert all(t.count("<*>") >= 1 for t in draft.templates)
@@ -65,8 +65,8 @@ def test_messages_of_one_type_share_a_template_and_values_become_slots():
     messages = [("sshd", f"Failed password for {u} from 192.0.2.{i} port {4000 + i} ssh2")
                 for i, u in enumerate(["root", "admin", "root", "oracle", "admin", "test", "guest"])]
     messages += [("sshd", "Connection closed by 192.0.2.9 port 5000"), ("sshd", "Connection closed by 192.0.2.8 port 5001")]
-    found = cluster(messages)
-    assert [c.words for c in found] == [
+    found = cluster([(key, tokenize(text, None)) for key, text in messages], None)
+    assert [tuple(p for t in c.tokens for p in t) for c in found] == [
         ("Failed", "password", "for", None, "from", None, "port", None, "ssh2"),
         ("Connection", "closed", "by", None, "port", None)]
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from stackgen.engines.framing import frame
 from stackgen.engines.local import LocalEngine
 from stackgen.errors import UsageError
-from stackgen.infer.clusters import TAIL, Cluster, cluster, word_type
+from stackgen.infer.clusters import Cluster, cluster, tokenize
+from stackgen.infer.templates import pattern, slot_type
 from stackgen.infer.header import FORMATS, LEVELS, MAX_LEADING, SYSLOG, VARIABLE, Header, find
 from stackgen.model.timefmt import parse_format
 from stackgen.schema import parse_schema
@@ -43,7 +44,7 @@ class Draft:
 
     def assign(self, variants: list[str]) -> None:
         """Record each record's variant ("*": none; "header": nothing after the header) and template."""
-        words = dict(zip(self.names, (c.words for c in self.clusters)))
+        texts = dict(zip(self.names, (template_text(c, self.header.separator) for c in self.clusters)))
         self.variant_of, self.templates = [], []
         for variant, prefix, body in zip(variants, self.prefixes, self.bodies):
             if prefix is None:  # the header did not fit: the record is one variable part
@@ -53,9 +54,8 @@ class Draft:
             if variant == "*" and not body:
                 variant = "header"
             self.variant_of.append(variant)
-            text = [ASSIGNMENT_VALUE if w is None or w == TAIL else w for w in words[variant]] if variant in words else \
-                [ASSIGNMENT_VALUE] if body else []
-            self.templates.append(" ".join([prefix, *text]) if prefix else " ".join(text))
+            text = texts[variant] if variant in texts else ASSIGNMENT_VALUE if body else ""
+            self.templates.append(" ".join(t for t in (prefix, text) if t))
 
     def report(self) -> str:
         lines = [f"# stackgen infer: {len(self.variant_of)} records, {len(self.clusters)} message types",
@@ -89,44 +89,51 @@ def _yaml(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
+def template_text(c: Cluster, separator: str | None) -> str:
+    """A type's message as the public benchmarks write it: <*> for each variable part."""
+    return (separator or " ").join("".join(ASSIGNMENT_VALUE if p is None else p for p in t) for t in c.tokens)
+
+
 def infer(records: list[str], name: str, paths: list[str], now: str, drop: frozenset = frozenset(),
           header: Header | None = None) -> Draft:
     """A draft schema for these records (their first lines give the message; the header is found
     on them unless given)."""
     header = header or find([r.split("\n", 1)[0] for r in records[:HEADER_SAMPLE]])
     messages, prefixes = [], []
+    stamp = "[<*>]" if header.bracketed else "<*>"
+    start = " ".join(["<*>"] * (1 if header.leading == VARIABLE else header.leading) + ([stamp] if header.formats else []))
     for text in records:
         rest = header.rest(text.split("\n", 1)[0])
-        program, prefix = None, None
+        key, prefix = None, None
         if rest is not None:
-            stamp = "[<*>]" if header.bracketed else "<*>"
-            prefix = " ".join(["<*>"] * (1 if header.leading == VARIABLE else header.leading)
-                              + ([stamp] if header.formats else []))
+            prefix = start
             if header.kind == "syslog" and (m := SYSLOG.match(rest)):
-                program, rest = m.group(2), rest[m.end():]
-                prefix += " <*> <*>" + ("[<*>]" if m.group(3) else "") + ":"
+                key, rest = m.group(2), rest[m.end():]
+                prefix += f" <*> {key}" + ("[<*>]" if m.group(3) else "") + ":"
             elif header.kind == "level" and rest.split(" ", 1)[0].upper() in LEVELS:
-                rest = rest.split(" ", 1)[1] if " " in rest else ""
-                prefix += " <*>"
+                key, _, rest = rest.partition(" ")
+                prefix += f" {key}"
+            elif header.separator is not None and rest:
+                rest = header.message(rest)
+                prefix += " " + header.separator.strip()
         prefixes.append(prefix)
-        messages.append((program, rest or ""))
+        messages.append((key, tokenize(rest or "", header.separator)))
     # every message type found is a variant, a message seen once too (its value-like words are
     # slots), up to MAX_VARIANTS; what is left stays in the default variant, its text kept whole
-    found = [c for c in cluster(messages) if c.words][:MAX_VARIANTS]
-    names = [f"t{i + 1}_{_slug(' '.join(w for w in c.words if w) or 'values', 30) or 'values'}"
+    found = [c for c in cluster(messages, header.separator) if c.tokens][:MAX_VARIANTS]
+    names = [f"t{i + 1}_{_slug(' '.join(p for t in c.tokens for p in t if p) or 'values', 30) or 'values'}"
              for i, c in enumerate(found)]
     kept = [i for i in range(len(found)) if names[i] not in drop]
     found, names = [found[i] for i in kept], [names[i] for i in kept]
     namespace = _slug(name, 30) or "logs"
-    draft = Draft(_schema(name, namespace, paths, now, header, found, dict(enumerate(names)), messages), header,
-                  found, [], [])
-    draft.names, draft.prefixes, draft.bodies = names, prefixes, [bool(m) for _, m in messages]
+    draft = Draft(_schema(name, namespace, paths, now, header, found, names, messages), header, found, [], [])
+    draft.names, draft.prefixes, draft.bodies = names, prefixes, [bool(t) for _, t in messages]
     member_of = {m: names[i] for i, c in enumerate(found) for m in c.members}
     draft.assign([member_of.get(i, "*") for i in range(len(records))])
     return draft
 
 
-def _schema(name, namespace, paths, now, header: Header, found: list[Cluster], names, messages) -> str:
+def _schema(name, namespace, paths, now, header: Header, found: list[Cluster], names: list[str], messages) -> str:
     out = ["# Drafted by `stackgen infer`: rename the values, give them ECS targets, then verify.",
            "schema_version: 2", f"name: {_slug(name, 40).replace('_', '-') or 'logs'}",
            f"title: {_yaml(name)}", f"namespace: {namespace}", f"index: {_slug(name, 40).replace('_', '-') or 'logs'}",
@@ -148,36 +155,32 @@ def _schema(name, namespace, paths, now, header: Header, found: list[Cluster], n
         values += ["  host: {target: host.hostname}", "  program: {target: process.name}",
                    "  pid: {type: long, target: process.pid}"]
     elif header.kind == "level":
-        values.append("  level: {target: log.level}")
+        values.append(f"  level: {{target: {namespace}.level}}    # ECS log.level is Filebeat's: stackgen keeps it")
     values.append("  message: {type: text, target: message}")
     if header.multiline:
         values.append(f"  continuation: {{type: text, target: {namespace}.continuation}}")
     variants = []
-    split = {m: messages[m][1].split() for c in found for m in c.members}
+    separator = header.separator or " "
+    stop = separator.strip()[0] if header.separator else " "
     for i, c in enumerate(found):
-        slots, k = [], 0
-        for pos, word in enumerate(c.words):
-            if word == TAIL:  # the varying words that end the message: one text value
+        k, tokens = 0, []
+        for pos, parts in enumerate(c.tokens):
+            regex = pattern(list(parts), stop)
+            seen = [regex.fullmatch(messages[m][1][pos]) for m in c.members]
+            text = []
+            for j in range(sum(1 for p in parts if p is None)):
                 k += 1
-                values.append(f"  {names[i]}_{k}: {{type: text, target: {namespace}.{names[i]}_{k}}}")
-                slots.append(f"{{{names[i]}_{k}}}")
-                continue
-            if word is not None:
-                slots.append(_literal(word))
-                continue
-            k += 1
-            value = f"{names[i]}_{k}"
-            seen = {split[m][pos] for m in c.members}
-            kinds, longest = {word_type(w) for w in seen}, max(len(w) for w in seen)
-            kind = "long" if kinds == {"long"} else "double" if kinds <= {"long", "double"} else \
-                "ip" if kinds == {"ip"} else "keyword" if longest <= 1024 else "text"
-            limit = ", ignore_above: 8191" if kind == "keyword" else ""  # a draft: long words stay searchable
-            values.append(f"  {value}: {{type: {kind}, target: {namespace}.{value}{limit}}}")
-            slots.append(f"{{{value}}}")
+                value = f"{names[i]}_{k}"
+                kind = slot_type({m.group(j + 1) for m in seen if m})
+                limit = ", ignore_above: 8191" if kind == "keyword" else ""  # a draft: long words stay searchable
+                values.append(f"  {value}: {{type: {kind}, target: {namespace}.{value}{limit}}}")
+                text.append(value)
+            slots = iter(text)
+            tokens.append("".join(_literal(p) if p is not None else f"{{{next(slots)}}}" for p in parts))
         variants.append(f"  {names[i]}:")
-        if c.program is not None:
-            variants.append(f"    when: {{program: {_yaml(c.program)}}}")
-        variants.append(f"    pattern: {_yaml(' '.join(slots))}    # {len(c.members)} records")
+        if c.key is not None:
+            variants.append(f"    when: {{{'program' if header.kind == 'syslog' else 'level'}: {_yaml(c.key)}}}")
+        variants.append(f"    pattern: {_yaml(separator.join(tokens))}    # {len(c.members)} records")
     if variants:
         out += ["variants:                      # message types, most specific first; the first that fits wins",
                 *variants, ""]

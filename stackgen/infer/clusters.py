@@ -1,60 +1,97 @@
-"""Stage 0b of `infer`: the message types of a log, as templates of literal words and typed slots.
+"""Stage 0b of `infer`: the message types of a log, as token lists with literal tokens and slots.
 
-Messages are split into words at blanks and grouped by their program (when the header has one)
-and word count. A group is split further on the position whose words vary least (frequent words
-by position, as SLCT and LogCluster do), as long as each of its words is frequent enough to be a
-type's literal rather than a value; what remains varied becomes a slot. A word that looks like a
-value (a number, an address, a path, a hexadecimal id, a URL, a quoted string) is a slot even
-when it never varies in the sample. Groups with a single message are outliers: they stay in the
-default variant (their text kept whole), so lines in = documents out.
+Messages are split into tokens: at the separator in delimited logs (EZCast's ` | `), else at
+blanks, a quoted text (`"GET / HTTP/1.1"`) staying one token. They are grouped by their key (the
+program or the level, when the header has one) and token count. In a delimited log whose one
+column of words says how many fields follow (EZCast's action), that column is the type and
+nothing else splits it. Otherwise a group is split further on the place whose words vary least
+(frequent words by position, as SLCT and LogCluster do), as long as each of its words is
+frequent enough to be a type's literal rather than a value; what remains varied becomes a slot
+(`templates.token_parts`). Groups with a single message stay types of their own: their
+value-like words are slots.
 """
 from __future__ import annotations
 
-import re
+import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-VALUE_WORDS = [
-    ("long", re.compile(r"[+-]?[0-9]{1,18}")),
-    ("double", re.compile(r"[+-]?[0-9]+\.[0-9]+")),
-    ("ip", re.compile(r"(?:[0-9]{1,3}\.){3}[0-9]{1,3}|[0-9A-Fa-f:]*:[0-9A-Fa-f:]+")),
-    ("keyword", re.compile(r"(?:[a-z]+://|/)\S*|0x[0-9A-Fa-f]+|[0-9A-Fa-f]{8,}|\S*[0-9]\S*|\S*[=\"'{}%]\S*")),
-]
-MAX_LITERALS = 6  # a position with more distinct words than this holds a value, not a type's word
+from stackgen.infer.templates import Part, token_parts, word_type
+
+MAX_LITERALS = 6  # a place with more distinct words than this (and few records each) holds a value
+LITERAL_SHARE = 20  # ... unless each of its words has at least 1/20 of the group's records
 
 
 @dataclass(frozen=True)
 class Cluster:
-    """One message type: its words (None for a slot), its program and its members' positions."""
+    """One message type: its key, each token's parts and its members' positions."""
 
-    program: str | None
-    words: tuple[str | None, ...]
+    key: str | None
+    tokens: tuple[tuple[Part, ...], ...]
     members: tuple[int, ...]
 
     @property
     def specificity(self) -> int:
-        return sum(1 for w in self.words if w is not None)
+        return sum(1 for t in self.tokens for p in t if p is not None)
 
 
-def word_type(word: str) -> str | None:
-    """The type of a word that looks like a value, else None (a word)."""
-    for kind, pattern in VALUE_WORDS:
-        if pattern.fullmatch(word):
-            return kind
-    return None
+def tokenize(message: str, separator: str | None) -> list[str]:
+    """A message's tokens: fields at the separator, else words, a quoted text one token."""
+    if separator is not None:
+        return message.split(separator) if message else []
+    words = message.split()
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word.startswith('"') and not (len(word) > 1 and word.endswith('"')):
+            j = i + 1
+            while j < len(words) and not words[j].endswith('"'):
+                j += 1
+            word = " ".join(words[i:j + 1])
+            i = j
+        out.append(word)
+        i += 1
+    return out
 
 
-def cluster(messages: list[tuple[str | None, str]]) -> list[Cluster]:
-    """The message types of (program, message) pairs, most specific first."""
+def discriminator(split: list[list[str]]) -> int | None:
+    """The column (present in nearly every record) of non-value words that best says how many
+    fields a record has, if one says it (almost) exactly; None when none does."""
+    best = None
+    for col in range(max((len(s) for s in split), default=0)):
+        rows = [s for s in split if len(s) > col]
+        if len(rows) < 0.9 * len(split):
+            continue
+        column = Counter(s[col] for s in rows)
+        if len(column) < 2 or len(column) > len(rows) / 2 or any(word_type(w) or " " in w for w in column):
+            continue
+        by_value: dict[str, Counter] = defaultdict(Counter)
+        for s in rows:
+            by_value[s[col]][len(s)] += 1
+        impure = sum(sum(c.values()) - max(c.values()) for c in by_value.values())
+        if impure <= 0.02 * len(rows) and (best is None or impure < best[0]):
+            best = (impure, col)
+    return None if best is None else best[1]
+
+
+def cluster(messages: list[tuple[str | None, list[str]]], separator: str | None) -> list[Cluster]:
+    """The message types of (key, tokens) pairs, most specific first."""
+    split = [tokens for _, tokens in messages]
+    column = discriminator(split) if separator is not None else None
     groups: dict[tuple, list[int]] = defaultdict(list)
-    split = [m.split() for _, m in messages]
-    for i, (program, _) in enumerate(messages):
-        groups[(program, len(split[i]))].append(i)
+    for i, (key, tokens) in enumerate(messages):
+        typed = tokens[column] if column is not None and len(tokens) > column else None
+        groups[(key, len(tokens), typed)].append(i)
+    stop = separator.strip()[0] if separator else " "
     out: list[Cluster] = []
-    for (program, _), members in sorted(groups.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])):
-        for part in _partition(members, split, frozenset()):
-            out.append(Cluster(program, _words(part, split), tuple(part)))
-    return sorted(out, key=lambda c: (-c.specificity, -len(c.members), c.program or "", c.words[:1] == (None,)))
+    for (key, _, typed), members in sorted(groups.items(), key=lambda kv: (str(kv[0][0]), kv[0][1], str(kv[0][2]))):
+        parts = [members] if typed is not None else _partition(members, split, frozenset())
+        for part in parts:
+            width = len(split[part[0]])
+            tokens = tuple(tuple(token_parts([split[i][pos] for i in part], stop)) for pos in range(width))
+            out.append(Cluster(key, tokens, tuple(part)))
+    return sorted(out, key=lambda c: (-c.specificity, -len(c.members), c.key or "", c.tokens[:1] == ((None,),)))
 
 
 def _partition(members: list[int], split: list[list[str]], fixed: frozenset) -> list[list[int]]:
@@ -62,11 +99,14 @@ def _partition(members: list[int], split: list[list[str]], fixed: frozenset) -> 
         return [members]
     width = len(split[members[0]])
     best = None
+    limit = max(MAX_LITERALS, math.ceil(len(members) / LITERAL_SHARE))
     for pos in range(width):
         if pos in fixed:
             continue
         counts = Counter(split[i][pos] for i in members)
-        if len(counts) < 2 or len(counts) > MAX_LITERALS or any(word_type(w) for w in counts):
+        if len(counts) < 2 or any(word_type(w) for w in counts):
+            continue
+        if len(counts) > MAX_LITERALS and min(counts.values()) * LITERAL_SHARE < len(members) or len(counts) > limit:
             continue
         if min(counts.values()) < 2:
             continue  # a word seen once is more likely a value than a type
@@ -79,26 +119,3 @@ def _partition(members: list[int], split: list[list[str]], fixed: frozenset) -> 
     for i in members:
         parts[split[i][pos]].append(i)
     return [p for word in sorted(parts) for p in _partition(parts[word], split, fixed | {pos})]
-
-
-TAIL = ""  # a run of varying words that ends the message: one text slot to the end
-
-
-def _words(members: list[int], split: list[list[str]]) -> tuple[str | None, ...]:
-    if not split[members[0]]:
-        return ()
-    out: list[str | None] = []
-    for pos in range(len(split[members[0]])):
-        words = {split[i][pos] for i in members}
-        word = next(iter(words))
-        # a word every member shares is literal, unless it is a number or an address (or, in a
-        # message seen once, anything that looks like a value: nothing else tells)
-        kind = word_type(word)
-        literal = kind is None or (kind == "keyword" and len(members) >= 2)
-        out.append(word if len(words) == 1 and literal else None)
-    tail = len(out)
-    while tail > 0 and out[tail - 1] is None:
-        tail -= 1
-    if len(out) - tail >= 2:
-        out[tail:] = [TAIL]
-    return tuple(out)

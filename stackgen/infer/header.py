@@ -20,6 +20,7 @@ FORMATS = ("ISO8601", "yyyy-MM-dd HH:mm:ss.SSS", "yyyy-MM-dd HH:mm:ss,SSS", "yyy
            "dd-MMM-yyyy HH:mm:ss", "dd/MMM/yyyy:HH:mm:ss Z", "EEE MMM dd HH:mm:ss yyyy", "EEE MMM d HH:mm:ss yyyy")
 LEVELS = {"TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "WARNING", "ERROR", "ERR", "CRIT", "CRITICAL", "FATAL",
           "ALERT", "EMERG", "SEVERE"}
+SEPARATORS = (" | ", " * ", " ; ")  # delimited logs: the separator right after the timestamp
 MAX_LEADING = 4
 VARIABLE = -1
 SYSLOG = re.compile(r"\A([A-Za-z0-9][A-Za-z0-9_.-]*) ([^\s\[\]:]+)(?:\[([0-9]+)\])?:(?: |\Z)")
@@ -33,8 +34,9 @@ class Header:
     bracketed: bool  # the timestamp is written [like this]
     formats: tuple[str, ...]  # the timestamp's formats, most frequent first (empty: none found)
     multiline: str | None  # a regex matching the first line of a record, when records span lines
-    kind: str  # "syslog" (host program[pid]:), "level" (a log level word) or "plain"
+    kind: str  # "syslog" (host program[pid]:), "level" (a log level word), "delimited" or "plain"
     coverage: float  # share of lines that start a record
+    separator: str | None = None  # delimited: what separates the fields after the timestamp
 
     @cached_property
     def starts(self) -> list[re.Pattern]:
@@ -47,6 +49,12 @@ class Header:
             return line
         return next((rest_after(line, s) for s in self.starts if s.match(line)), None)
 
+    def message(self, rest: str) -> str:
+        """The message of a record's rest, without the separator that starts it (delimited)."""
+        if self.separator is not None and rest.startswith(self.separator.strip()):
+            return rest[len(self.separator.strip()):].lstrip(" \t")
+        return rest
+
     def templates(self) -> list[str]:
         """The layout's templates, the first that fits wins: the header up to the message, then the
         bare timestamp for records without the syslog header or level."""
@@ -54,6 +62,8 @@ class Header:
         if self.formats:
             parts.append("[{timestamp}]" if self.bracketed else "{timestamp}")
         plain = " ".join(parts) + ("{? {message}}" if parts else "{message}")
+        if self.separator is not None:
+            return [" ".join(parts) + f" {self.separator.strip()} {{message}}", plain]
         if self.kind == "syslog":
             return [" ".join(parts) + " {host} {program}{?[{pid}]}:{? {message}}", plain]
         if self.kind == "level":
@@ -109,9 +119,14 @@ def find(lines: list[str]) -> Header:
         multiline = rf"^{words}{'[[]' if bracketed else ''}(?:{alternatives})"
     rests = [r for r in (next((rest_after(line, s) for s in starts if s.match(line)), None) for line in covered)
              if r is not None]
+    texts = [r for r in rests if r]
+    separator = next((sep for sep in SEPARATORS if texts and sum(1 for r in texts if r.startswith(sep.lstrip(" ")))
+                      >= 0.9 * len(texts)), None)
     kind = "plain"
-    if rests and sum(1 for r in rests if SYSLOG.match(r)) >= 0.8 * len(rests):
+    if separator is not None:
+        kind = "delimited"
+    elif rests and sum(1 for r in rests if SYSLOG.match(r)) >= 0.8 * len(rests):
         kind = "syslog"
     elif rests and sum(1 for r in rests if r.split(" ", 1)[0].upper() in LEVELS) >= 0.8 * len(rests):
         kind = "level"
-    return Header(leading, bracketed, tuple(formats), multiline, kind, len(covered) / len(lines))
+    return Header(leading, bracketed, tuple(formats), multiline, kind, len(covered) / len(lines), separator)
