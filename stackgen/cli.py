@@ -249,7 +249,7 @@ def _cmd_verify(args) -> ExitCode:
 
 def _cmd_detect(args) -> ExitCode:
     from stackgen import detect
-    from stackgen.engines.framing import frame
+    from stackgen.engines.framing import frame_stream
 
     model = stackgen.load_schema(args.schema)
     if args.engine not in ("local", "embedded", "elasticsearch"):
@@ -258,14 +258,19 @@ def _cmd_detect(args) -> ExitCode:
     if skipped:
         print(f"stackgen: note: {', '.join(skipped)}: machine-learning jobs run only in a licensed cluster",
               file=sys.stderr)
-    records = []
-    for path in args.files or [None]:
-        data = path.read_bytes() if path else sys.stdin.buffer.read()
-        records += frame(model, data, str(path or "<stdin>"))
+    count = [0]
+
+    def records():  # framed as read: the local engine keeps only what the rules need of each
+        for path in args.files or [None]:
+            with (open(path, "rb") if path else contextlib.nullcontext(sys.stdin.buffer)) as stream:
+                for record in frame_stream(model, stream, str(path or "<stdin>")):
+                    count[0] += 1
+                    yield record
+
     with _engine(args, model) as engine:
-        found = detect.alerts(model, records, engine)
+        found = detect.alerts(model, records(), engine)
     sys.stdout.write(detect.dumps(found))
-    print(f"detect: {len(records)} records, {len(found)} alerts", file=sys.stderr)
+    print(f"detect: {count[0]} records, {len(found)} alerts", file=sys.stderr)
     return ExitCode.OK
 
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+from collections.abc import Iterable
 from functools import lru_cache
 
-from stackgen.detect.automata import Alert, Event, ordered, run
+from stackgen.detect.automata import Alert, Event, Fields, ordered, run
 from stackgen.engines.framing import Record
-from stackgen.model.detections import Classified
+from stackgen.model.detections import Classified, NewValue
 from stackgen.model.nodes import LogModel
 from stackgen.verify.compare import lookup
 
@@ -24,6 +25,7 @@ __all__ = ["Alert", "alerts", "dumps", "events", "from_json", "to_json"]
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 
+@lru_cache(maxsize=4096)
 def millis(text) -> int | None:
     """Epoch milliseconds of a document's time (an ISO 8601 text), None when it has none."""
     if not isinstance(text, str):
@@ -43,13 +45,30 @@ def instant(ms: int) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
-def events(model: LogModel, records: list[Record], documents: list[dict]) -> list[Event]:
-    """The documents that have a time, in time order (ties in replay order)."""
+def needed(model: LogModel) -> tuple[str, ...]:
+    """The document fields the runnable rules read (an event keeps only these)."""
+    out: set[str] = set()
+    for detection in model.detections:
+        rule = detection.rule
+        for flt in [getattr(rule, "filter", ()), *(step.filter for step in getattr(rule, "steps", ()))]:
+            out.update(field for field, _ in flt)
+        out.update(getattr(rule, "group_by", ()))
+        if isinstance(rule, NewValue):
+            out.add(rule.field)
+    return tuple(sorted(out))
+
+
+def events(model: LogModel, parsed: Iterable[tuple[Record, dict]]) -> list[Event]:
+    """The documents that have a time, in time order (ties in replay order), each cut to the fields
+    the rules read (and its record's text only when a classifier reads it)."""
+    fields, keep_text = needed(model), any(isinstance(d.rule, Classified) for d in model.detections)
+    normal = Fields(model).normal
     out = []
-    for offset, (record, doc) in enumerate(zip(records, documents)):
+    for offset, (record, doc) in enumerate(parsed):
         time = millis(lookup(doc, model.time_field))
         if time is not None:
-            out.append(Event(time, offset, doc, record.text))
+            out.append(Event(time, offset, normal({f: lookup(doc, f) for f in fields}),
+                             record.text if keep_text else ""))
     out.sort(key=lambda e: (e.time, e.offset))
     return out
 
@@ -65,19 +84,20 @@ def classify(model_path: str, text: str) -> str:
     return _classifier(model_path).classify(text)[0]
 
 
-def alerts(model: LogModel, records: list[Record], engine) -> list[Alert]:
+def alerts(model: LogModel, records: Iterable[Record], engine) -> list[Alert]:
     """The alerts of every runnable rule on the records, as `engine` parses and searches them."""
-    if getattr(engine, "name", "local") == "local":
-        return run(model, events(model, records, engine.documents(records)), classify)
+    if getattr(engine, "name", "local") == "local":  # records may stream: one document at a time
+        return run(model, events(model, ((r, engine.run(r.text, r.flags)) for r in records)), classify)
     from stackgen.detect import elastic
 
+    records = list(records)
     engine.offsets = True  # each document carries its place in the replay (log.offset), for ties
     with engine.loaded(records) as (index, documents):
         found = elastic.run(model, engine.client, index)
     if any(isinstance(d.rule, Classified) for d in model.detections):
         classified = dataclasses.replace(model, detections=tuple(
             d for d in model.detections if isinstance(d.rule, Classified)))
-        found += run(classified, events(model, records, documents), classify)
+        found += run(classified, events(model, zip(records, documents)), classify)
     return ordered(found)
 
 

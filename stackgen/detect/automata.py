@@ -16,6 +16,7 @@ Conventions both engines share:
 from __future__ import annotations
 
 import bisect
+import functools
 import ipaddress
 import itertools
 from collections import defaultdict
@@ -24,12 +25,12 @@ from dataclasses import dataclass
 
 from stackgen.model.detections import Classified, Detection, Filter, NewValue, Sequence, Threshold
 from stackgen.model.nodes import FieldType, LogModel
-from stackgen.verify.compare import lookup
 
 
 @dataclass(frozen=True)
 class Event:
-    """A document in the replay: its time (epoch ms), place, fields and record text."""
+    """A document in the replay: its time (epoch ms), place, the fields rules read (path -> value)
+    and its record's text."""
 
     time: int
     offset: int
@@ -47,31 +48,45 @@ class Alert:
 
 
 class Fields:
-    """Document values as both engines see them: typed, canonical, keywords within ignore_above."""
+    """Document values as both engines see them: typed, canonical, keywords within ignore_above.
+
+    `normal` is applied once per event (its document cut to the fields the rules read); the
+    rules then read `values`, a tuple per field.
+    """
 
     def __init__(self, model: LogModel):
         self.types = model.document_fields()
         self.limits = model.keyword_limits()
 
-    def values(self, doc: dict, field: str) -> list:
-        raw = lookup(doc, field)
-        items = raw if isinstance(raw, list) else [] if raw is None else [raw]
-        kind, limit = self.types.get(field), self.limits.get(field)
-        out = []
-        for item in items:
-            if kind is FieldType.IP:
-                item = canonical_ip(item)
-            elif limit is not None and isinstance(item, str) and len(item) > limit:
-                continue
-            if item is not None and item not in out:
-                out.append(item)
+    def normal(self, doc: dict) -> dict[str, tuple]:
+        out = {}
+        for field, raw in doc.items():
+            items = raw if isinstance(raw, list) else () if raw is None else (raw,)
+            kind, limit = self.types.get(field), self.limits.get(field)
+            values: list = []
+            for item in items:
+                if kind is FieldType.IP:
+                    item = canonical_ip(item)
+                elif limit is not None and isinstance(item, str) and len(item) > limit:
+                    continue
+                if item is not None and item not in values:
+                    values.append(item)
+            out[field] = tuple(values)
         return out
 
-    def matches(self, doc: dict, flt: Filter) -> bool:
-        return all(any(as_text(v) in accepted for v in self.values(doc, field)) for field, accepted in flt)
+    @staticmethod
+    def values(doc: dict, field: str) -> tuple:
+        return doc.get(field, ())
 
-    def groups(self, doc: dict, group_by: tuple[str, ...]) -> list[tuple[tuple[str, object], ...]]:
-        choices = [self.values(doc, field) or [None] for field in group_by]
+    @staticmethod
+    def matches(doc: dict, flt: Filter) -> bool:
+        return all(any(as_text(v) in accepted for v in doc.get(field, ())) for field, accepted in flt)
+
+    @staticmethod
+    def groups(doc: dict, group_by: tuple[str, ...]) -> list[tuple[tuple[str, object], ...]]:
+        choices = [doc.get(field) or (None,) for field in group_by]
+        if all(len(c) == 1 for c in choices):
+            return [tuple(zip(group_by, (c[0] for c in choices)))]
         return [tuple(zip(group_by, combo)) for combo in itertools.product(*choices)]
 
 
@@ -81,6 +96,7 @@ def as_text(value) -> str:
     return str(value)
 
 
+@functools.lru_cache(maxsize=65536)
 def canonical_ip(text):
     try:
         address = ipaddress.ip_address(str(text))
