@@ -37,7 +37,7 @@ def test_the_built_wheel_renders_and_verifies_outside_the_checkout(tmp_path):
                                "-o", str(tmp_path / "checkout")], capture_output=True, text=True, cwd=ROOT)
     assert checkout.returncode == 0, checkout.stderr
     files = _tree(tmp_path / "checkout")
-    assert _tree(tmp_path / "installed") == files and len(files) == 9 + 42  # 42 case pipelines
+    assert _tree(tmp_path / "installed") == files and len(files) == 9 + 42 + 3  # 42 case pipelines; rules, 2 anomaly jobs
     _, mismatch, errors = filecmp.cmpfiles(tmp_path / "checkout", tmp_path / "installed", files, shallow=False)
     assert mismatch == [] and errors == []
     verified = subprocess.run([stackgen, "verify", str(samples)], capture_output=True, text=True, cwd=tmp_path)

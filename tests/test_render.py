@@ -29,8 +29,11 @@ def test_every_artifact_matches_its_golden(ezcast, assert_golden):
         "compose/setup.sh",
         "elasticsearch/index-template.json",
         "elasticsearch/ingest-pipeline.json",
+        "elasticsearch/ml/stackgen-ezcast-rare_action_for_user.json",
+        "elasticsearch/ml/stackgen-ezcast-users_per_hour.json",
         "filebeat/filebeat-elasticsearch.yml",
         "filebeat/filebeat.yml",
+        "kibana/detection-rules.ndjson",
         "kibana/saved-objects.ndjson",
         "logstash/dead-letters/ezcast.conf",
         "logstash/pipeline/ezcast.conf",
@@ -48,7 +51,7 @@ def test_rendering_is_byte_identical_across_processes_and_hash_seeds(tmp_path):
                        check=True, env=env, capture_output=True, cwd=ROOT)
         outputs.append({p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
     assert outputs[0] == outputs[1] == outputs[2]
-    assert len(outputs[0]) == 9 + 42  # and a pipeline per set of variant fields
+    assert len(outputs[0]) == 9 + 42 + 3  # a pipeline per set of variant fields; rules and 2 anomaly jobs
 
 
 def test_logstash_and_ingest_run_the_same_grok_strings(ezcast):

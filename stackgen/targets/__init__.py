@@ -8,7 +8,7 @@ from stackgen.errors import UsageError
 from stackgen.model.nodes import LogModel
 from stackgen.targets.base import Artifact
 
-TARGETS = ("logstash", "filebeat", "es_pipeline", "es_template", "kibana", "compose")
+TARGETS = ("logstash", "filebeat", "es_pipeline", "es_template", "kibana", "detections", "compose")
 
 
 def get_target(name: str):
