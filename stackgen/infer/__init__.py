@@ -16,7 +16,7 @@ from stackgen.engines.framing import frame
 from stackgen.engines.local import LocalEngine
 from stackgen.errors import UsageError
 from stackgen.infer.clusters import Cluster, cluster, tokenize
-from stackgen.infer.templates import pattern, slot_type
+from stackgen.infer.templates import MIN_LITERAL, pattern, slot_type
 from stackgen.infer.header import FORMATS, LEVELS, MAX_LEADING, SYSLOG, VARIABLE, Header, find
 from stackgen.model.timefmt import parse_format
 from stackgen.schema import parse_schema
@@ -41,10 +41,18 @@ class Draft:
     names: list[str] = field(default_factory=list)  # the variants, in schema order
     prefixes: list[str | None] = field(default_factory=list)  # per record: its header as a template
     bodies: list[bool] = field(default_factory=list)  # per record: it has a message after the header
+    leading: list[list[str]] = field(default_factory=list)  # per record: the words before its timestamp
 
     def assign(self, variants: list[str]) -> None:
         """Record each record's variant ("*": none; "header": nothing after the header) and template."""
         texts = dict(zip(self.names, (template_text(c, self.header.separator) for c in self.clusters)))
+        # a word before the timestamp that all of a variant's records share is literal (`- -`)
+        seen: dict[str, list[Counter]] = {}
+        for variant, words in zip(variants, self.leading):
+            for i, word in enumerate(words):
+                seen.setdefault(variant, [Counter() for _ in words])[i][word] += 1
+        lead = {v: " ".join(next(iter(c)) if len(c) == 1 and c.total() >= MIN_LITERAL else ASSIGNMENT_VALUE
+                            for c in counts) for v, counts in seen.items()}
         self.variant_of, self.templates = [], []
         for variant, prefix, body in zip(variants, self.prefixes, self.bodies):
             if prefix is None:  # the header did not fit: the record is one variable part
@@ -55,7 +63,7 @@ class Draft:
                 variant = "header"
             self.variant_of.append(variant)
             text = texts[variant] if variant in texts else ASSIGNMENT_VALUE if body else ""
-            self.templates.append(" ".join(t for t in (prefix, text) if t))
+            self.templates.append(" ".join(t for t in (lead.get(variant, ""), prefix, text) if t))
 
     def report(self) -> str:
         lines = [f"# stackgen infer: {len(self.variant_of)} records, {len(self.clusters)} message types",
@@ -101,9 +109,12 @@ def infer(records: list[str], name: str, paths: list[str], now: str, drop: froze
     header = header or find([r.split("\n", 1)[0] for r in records[:HEADER_SAMPLE]])
     messages, prefixes = [], []
     stamp = "[<*>]" if header.bracketed else "<*>"
-    start = " ".join(["<*>"] * (1 if header.leading == VARIABLE else header.leading) + ([stamp] if header.formats else []))
+    start = stamp if header.formats else ""
+    leading = []
     for text in records:
-        rest = header.rest(text.split("\n", 1)[0])
+        line = text.split("\n", 1)[0]
+        rest = header.rest(line)
+        leading.append([] if rest is None else ["<*>"] if header.leading == VARIABLE else line.split()[:header.leading])
         key, prefix = None, None
         if rest is not None:
             prefix = start
@@ -128,6 +139,7 @@ def infer(records: list[str], name: str, paths: list[str], now: str, drop: froze
     namespace = _slug(name, 30) or "logs"
     draft = Draft(_schema(name, namespace, paths, now, header, found, names, messages), header, found, [], [])
     draft.names, draft.prefixes, draft.bodies = names, prefixes, [bool(t) for _, t in messages]
+    draft.leading = leading
     member_of = {m: names[i] for i, c in enumerate(found) for m in c.members}
     draft.assign([member_of.get(i, "*") for i in range(len(records))])
     return draft

@@ -6,7 +6,10 @@ program or the level, when the header has one) and token count. In a delimited l
 column of words says how many fields follow (EZCast's action), that column is the type and
 nothing else splits it. Otherwise a group is split further on the place whose words vary least
 (frequent words by position, as SLCT and LogCluster do), as long as each of its words is
-frequent enough to be a type's literal rather than a value; what remains varied becomes a slot
+frequent enough to be a type's literal rather than a value. After the first place holding
+values, a place splits only when another place's words go with its words one to one (IPLoM's
+bijection): what follows a value is mostly its context (`ssh2: RSA`, `* orcl *`), and
+splitting there splits a type on its values. What remains varied becomes a slot
 (`templates.token_parts`). Groups with a single message stay types of their own: their
 value-like words are slots.
 """
@@ -100,22 +103,45 @@ def _partition(members: list[int], split: list[list[str]], fixed: frozenset) -> 
     width = len(split[members[0]])
     best = None
     limit = max(MAX_LITERALS, math.ceil(len(members) / LITERAL_SHARE))
+    context = False  # past the first place that holds values: what follows is their context
     for pos in range(width):
         if pos in fixed:
             continue
         counts = Counter(split[i][pos] for i in members)
-        if len(counts) < 2 or any(word_type(w) for w in counts):
+        if len(counts) < 2:
             continue
-        if len(counts) > MAX_LITERALS and min(counts.values()) * LITERAL_SHARE < len(members) or len(counts) > limit:
+        words = {w: n for w, n in counts.items() if not word_type(w)}
+        rest = len(members) - sum(words.values())
+        if rest:  # a few frequent words, values otherwise (SLCT's frequent words and outliers)
+            if not context and words and len(words) <= MAX_LITERALS and min(words.values()) * LITERAL_SHARE >= len(members):
+                best = min(best or (True, len(words), pos), (True, len(words), pos))
+            context = True
             continue
-        if min(counts.values()) < 2:
-            continue  # a word seen once is more likely a value than a type
-        if best is None or len(counts) < best[0]:
-            best = (len(counts), pos)
+        if len(counts) > limit or len(counts) > MAX_LITERALS and min(counts.values()) * LITERAL_SHARE < len(members):
+            context = True
+            continue
+        if min(counts.values()) < 2:  # a word seen once is more likely a value than a type
+            continue
+        # in a value's context, a word splits types only when another place's words go with it
+        # one to one (IPLoM's bijection: `from NEW to UNASSIGNED`), not a lone value (`ssh2: RSA`)
+        if not context or _paired(members, split, pos, fixed):
+            best = min(best or (False, len(words), pos), (False, len(words), pos))
     if best is None:
         return [members]
-    pos = best[1]
-    parts: dict[str, list[int]] = defaultdict(list)
+    pos = best[2]
+    parts: dict[str | None, list[int]] = defaultdict(list)
     for i in members:
-        parts[split[i][pos]].append(i)
-    return [p for word in sorted(parts) for p in _partition(parts[word], split, fixed | {pos})]
+        word = split[i][pos]
+        parts[None if word_type(word) else word].append(i)
+    return [p for word in sorted(parts, key=str) for p in _partition(parts[word], split, fixed | {pos})]
+
+
+def _paired(members: list[int], split: list[list[str]], pos: int, fixed: frozenset) -> bool:
+    pairs = {}
+    for other in range(len(split[members[0]])):
+        if other != pos and other not in fixed:
+            pairs = {(split[i][pos], split[i][other]) for i in members}
+            if len({a for a, _ in pairs}) == len({b for _, b in pairs}) == len(pairs) and \
+                    not any(word_type(b) for _, b in pairs):
+                return True
+    return False

@@ -64,7 +64,8 @@ def token_parts(values: list[str], stop: str) -> list[Part]:
         return [value] if len(values) >= MIN_LITERAL or word_type(value) is None else [None]
     if slot_type(distinct) in TYPED:
         return [None]
-    sample = sorted(distinct)[:MAX_SHAPES]
+    ordered = sorted(distinct)
+    sample = ordered[::max(1, len(ordered) // MAX_SHAPES)]  # spread: sorted neighbours share prefixes
     for parts in (_shape(sample), _affixes(sample)):
         if parts is not None and _fits(parts, sample, stop):
             return parts
@@ -123,16 +124,15 @@ def _affixes(sample: list[str]) -> list[Part] | None:
     """The values' common prefix and suffix, each ending (starting) at punctuation that the rest
     of no value holds."""
     first, last = min(sample), max(sample)
-    n = 0
-    while n < min(len(first), len(last)) and first[n] == last[n]:
-        n += 1
     shortest = min(len(v) for v in sample)
-    n = min(n, shortest)
-    while n and (_wordy(sample[0][n - 1]) or any(sample[0][n - 1] in v[n:] for v in sample)):
-        n -= 1
+    n = 0
+    while n < min(len(first), len(last), shortest) and first[n] == last[n]:
+        n += 1
     m = 0
     while m < shortest - n and len({v[len(v) - m - 1] for v in sample}) == 1:
         m += 1
+    while n and (_wordy(sample[0][n - 1]) or any(sample[0][n - 1] in v[n:len(v) - m] for v in sample)):
+        n -= 1
     while m and (_wordy(sample[0][-m]) or any(sample[0][-m] in v[n:len(v) - m] for v in sample)):
         m -= 1
     if not n and not m:
