@@ -97,6 +97,12 @@ detections:
     new_value: {field: user.name, history: 1d}
   g:
     anomaly: {function: rare, bucket_span: 1h}
+  h:
+    new_value: {field: user.name, group_by: [process.name, host.hostname, source.ip], history: 1d}
+  i:
+    new_value: {field: user.name, history: 5m}
+  j:
+    sequence: {within: 1m, steps: [{filter: {process.name: sshd}, count: 101}, {filter: {process.name: sshd}}]}
 """
 
 
@@ -110,7 +116,9 @@ def test_every_bad_rule_is_reported_with_its_place_and_code(tmp_path):
     found = {(p.path, p.code) for p in info.value.diagnostics}
     assert {("detections.a.threshold.filter.no.such.field", "SG019"), ("detections.b.threshold.filter.message", "SG020"),
             ("detections.c.threshold.within", "SG025"), ("detections.d", "SG025"), ("detections.e.classify.model", "SG026"),
-            ("detections.f.severity", "SG025"), ("detections.g.anomaly", "SG025")} <= found
+            ("detections.f.severity", "SG025"), ("detections.g.anomaly", "SG025"),
+            ("detections.h.new_value.group_by", "SG025"), ("detections.i.new_value.history", "SG025"),
+            ("detections.j.sequence.steps[0].count", "SG025")} <= found
     lines = schema.splitlines()
     for problem in info.value.diagnostics:
         assert problem.file == str(path) and problem.line <= len(lines) and problem.col >= 1

@@ -72,7 +72,8 @@ def test_the_kibana_bundle_matches_its_golden(ezcast, assert_golden):
     assert_golden("ezcast/kibana/saved-objects.ndjson", kibana.render(ezcast)[0].content)
 
 
-BASE = (SAMPLES / "schema.yaml").read_text()
+_SCHEMA = (SAMPLES / "schema.yaml").read_text()
+BASE = _SCHEMA[:_SCHEMA.index("\ndetections:") + 1]  # ends with the last panel
 
 
 @pytest.mark.parametrize("panel,code", [

@@ -25,6 +25,9 @@ ANOMALY_FUNCTIONS = ("count", "high_count", "low_count", "distinct_count", "high
                      "rare", "freq_rare", "mean", "high_mean", "max", "min", "sum", "high_sum")
 NEEDS_FIELD = {"distinct_count", "high_distinct_count", "mean", "high_mean", "max", "min", "sum", "high_sum"}
 
+MAX_NEW_TERMS = 3  # Elastic new-terms rules: new_terms_fields holds 1 to 3 fields
+MIN_HISTORY_MS = 6 * 60_000  # the rendered new-terms rule looks back 6 minutes
+MAX_RUNS = 100  # EQL `with runs=N`: 1 to 100
 KINDS = ("threshold", "sequence", "new_value", "classify", "anomaly")
 RULE = {"title": False, "description": False, "severity": False, "risk_score": False, "tags": False,
         **{kind: False for kind in KINDS}}
@@ -109,6 +112,10 @@ class DetectionReader:
             if step is None or "filter" not in step:
                 continue
             count = self.r.integer(step["count"], f"{path}.steps[{i}].count", 1) if "count" in step else 1
+            if count is not None and count > MAX_RUNS:
+                self.r.error(step["count"], "SG025", f"{path}.steps[{i}].count",
+                             f"a step repeats at most {MAX_RUNS} times (EQL's `with runs=` limit)")
+                count = None
             flt = self._exact_filter(step["filter"], f"{path}.steps[{i}].filter")
             if count is not None and flt:
                 steps.append(Step(flt, count))
@@ -126,7 +133,17 @@ class DetectionReader:
         field = self.fields.field(entries["field"], f"{path}.field", EXACT, "compared exactly")
         parts = (field, self._group(entries, path), self._duration(entries["history"], f"{path}.history"),
                  self._filter(entries, path))
-        return None if None in parts else NewValue(*parts)
+        if None in parts:
+            return None
+        if len(parts[1]) + 1 > MAX_NEW_TERMS:
+            self.r.error(entries["group_by"], "SG025", f"{path}.group_by", f"a new value has at most {MAX_NEW_TERMS} "
+                         "fields with its groups (Elastic's new-terms rules take no more)")
+            return None
+        if parts[2].ms <= MIN_HISTORY_MS:
+            self.r.error(entries["history"], "SG025", f"{path}.history", "a history is longer than 6m (the "
+                         "rendered new-terms rule looks back 6 minutes each run; its history must start before)")
+            return None
+        return NewValue(*parts)
 
     def _classify(self, node: Node, path: str) -> Classified | None:
         entries = self.r.mapping(node, path, CLASSIFY)
