@@ -14,6 +14,7 @@ from stackgen.engines.local import LocalEngine
 from stackgen.infer import draft_from_logs
 from stackgen.infer.clusters import cluster, tokenize
 from stackgen.infer.header import find
+from stackgen.infer.templates import token_parts
 from stackgen.verify.compare import diff_documents, normalize
 
 from conftest import ROOT
@@ -90,3 +91,24 @@ def test_a_log_without_timestamps_is_refused_with_the_reason(tmp_path, capsys):
     assert main(["infer", str(log), "-o", str(tmp_path / "out")]) == 2
     assert "no timestamp starts most lines" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()  # nothing half-written
+
+
+def test_a_delimited_log_is_split_at_its_separator_and_typed_by_its_action_column():
+    actions = {"view_albums": [], "video_play": ["PHYS-H-100-pub", "cam", "high"], "album_token_add": ["MATH-F-101-pub"]}
+    lines = [f"2017-11-16-08:12:{i % 60:02d} | s{i % 7}x | 192.0.2.{i % 9} | {['alice', 'bob', 'carol', 'nologin'][i % 4]} | 1 | "
+             + " | ".join([action, *[f"{v}" for v in extra]]) for i in range(60)
+             for action, extra in [list(actions.items())[i % 3]]]
+    header = find(lines)
+    assert header.separator == " | " and header.kind == "delimited"
+    found = cluster([(None, tokenize(header.message(header.rest(line)), " | ")) for line in lines], " | ")
+    assert sorted(c.tokens[4][0] for c in found) == sorted(actions)  # one type per action, the user never splits
+    assert all(c.tokens[3] == (None,) for c in found)
+
+
+def test_a_varying_token_is_refined_into_literal_text_and_slots():
+    assert tokenize('"GET / HTTP/1.1" 200 "-"', None) == ['"GET / HTTP/1.1"', "200", '"-"']
+    assert token_parts(["rhost=192.0.2.1", "rhost=10.0.0.7", "rhost=198.51.100.3"], " ") == ["rhost=", None]
+    assert token_parts(["alice(uid=1000)", "bob(uid=1001)", "carol(uid=1002)"], " ") == [None, "(uid=", None, ")"]
+    assert token_parts(['"GET / HTTP/1.1"', '"POST /login HTTP/1.0"', '"-"'], " ") == ['"', None, '"']
+    assert token_parts(["PWD=/home/alice", "PWD=/etc/nginx", "PWD=/root"], " ") == ["PWD=", None]
+    assert token_parts(["67", "67", "67"], " ") == ["67"] and token_parts(["67"], " ") == [None]

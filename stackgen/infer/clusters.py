@@ -67,15 +67,15 @@ def discriminator(split: list[list[str]]) -> int | None:
         if len(rows) < 0.9 * len(split):
             continue
         column = Counter(s[col] for s in rows)
-        if len(column) < 2 or len(column) > len(rows) / 2 or any(word_type(w) or " " in w for w in column):
+        if len(column) < 2 or len(column) == len(rows) or any(word_type(w) or " " in w for w in column):
             continue
         by_value: dict[str, Counter] = defaultdict(Counter)
         for s in rows:
             by_value[s[col]][len(s)] += 1
         impure = sum(sum(c.values()) - max(c.values()) for c in by_value.values())
-        if impure <= 0.02 * len(rows) and (best is None or impure < best[0]):
-            best = (impure, col)
-    return None if best is None else best[1]
+        if impure <= 0.02 * len(rows) and (best is None or (impure, len(column)) < best[:2]):
+            best = (impure, len(column), col)
+    return None if best is None else best[2]
 
 
 def cluster(messages: list[tuple[str | None, list[str]]], separator: str | None) -> list[Cluster]:
