@@ -102,7 +102,7 @@ def test_a_delimited_log_is_split_at_its_separator_and_typed_by_its_action_colum
     assert header.separator == " | " and header.kind == "delimited"
     found = cluster([(None, tokenize(header.message(header.rest(line)), " | ")) for line in lines], " | ")
     assert sorted(c.tokens[4][0] for c in found) == sorted(actions)  # one type per action, the user never splits
-    assert all(c.tokens[3] == (None,) for c in found)
+    assert all(c.tokens[2] == (None,) and c.tokens[3] == ("1",) for c in found)
 
 
 def test_a_varying_token_is_refined_into_literal_text_and_slots():
