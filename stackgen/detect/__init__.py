@@ -61,14 +61,13 @@ def needed(model: LogModel) -> tuple[str, ...]:
 def events(model: LogModel, parsed: Iterable[tuple[Record, dict]]) -> list[Event]:
     """The documents that have a time, in time order (ties in replay order), each cut to the fields
     the rules read (and its record's text only when a classifier reads it)."""
-    fields, keep_text = needed(model), any(isinstance(d.rule, Classified) for d in model.detections)
-    normal = Fields(model).normal
+    keep_text = any(isinstance(d.rule, Classified) for d in model.detections)
+    extract, time_field = Fields(model, needed(model)).extract, model.time_field
     out = []
     for offset, (record, doc) in enumerate(parsed):
-        time = millis(lookup(doc, model.time_field))
+        time = millis(doc.get(time_field) if time_field in doc else lookup(doc, time_field))
         if time is not None:
-            out.append(Event(time, offset, normal({f: lookup(doc, f) for f in fields}),
-                             record.text if keep_text else ""))
+            out.append(Event(time, offset, extract(doc), record.text if keep_text else ""))
     out.sort(key=lambda e: (e.time, e.offset))
     return out
 

@@ -19,6 +19,7 @@ import bisect
 import functools
 import ipaddress
 import itertools
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -50,22 +51,29 @@ class Alert:
 class Fields:
     """Document values as both engines see them: typed, canonical, keywords within ignore_above.
 
-    `normal` is applied once per event (its document cut to the fields the rules read); the
+    `extract` is applied once per event (its document cut to the fields the rules read); the
     rules then read `values`, a tuple per field.
     """
 
-    def __init__(self, model: LogModel):
-        self.types = model.document_fields()
-        self.limits = model.keyword_limits()
+    def __init__(self, model: LogModel, fields: tuple[str, ...] = ()):
+        types, limits = model.document_fields(), model.keyword_limits()
+        # per field: its path in the document, whether it is an IP, its keyword length limit
+        self.specs = [(field, [field] if field.startswith("@") else field.split("."),
+                       types.get(field) is FieldType.IP, limits.get(field)) for field in fields]
 
-    def normal(self, doc: dict) -> dict[str, tuple]:
+    def extract(self, doc: dict) -> dict[str, tuple]:
+        """The document's values of the fields, each a tuple of distinct canonical values."""
         out = {}
-        for field, raw in doc.items():
-            items = raw if isinstance(raw, list) else () if raw is None else (raw,)
-            kind, limit = self.types.get(field), self.limits.get(field)
+        for field, parts, is_ip, limit in self.specs:
+            raw = doc
+            for part in parts:
+                raw = raw.get(part) if isinstance(raw, dict) else None
+            if raw is None:
+                out[field] = ()
+                continue
             values: list = []
-            for item in items:
-                if kind is FieldType.IP:
+            for item in raw if isinstance(raw, list) else (raw,):
+                if is_ip:
                     item = canonical_ip(item)
                 elif limit is not None and isinstance(item, str) and len(item) > limit:
                     continue
@@ -96,8 +104,14 @@ def as_text(value) -> str:
     return str(value)
 
 
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_CANONICAL_V4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
+
+
 @functools.lru_cache(maxsize=65536)
 def canonical_ip(text):
+    if isinstance(text, str) and _CANONICAL_V4.fullmatch(text):
+        return text  # dotted IPv4 without leading zeros: already canonical
     try:
         address = ipaddress.ip_address(str(text))
     except ValueError:
@@ -109,7 +123,7 @@ def canonical_ip(text):
 
 def run(model: LogModel, events: list[Event], classify: Callable[[str, str], str] | None = None) -> list[Alert]:
     """Every alert of the model's runnable rules over `events` (already in time order)."""
-    fields = Fields(model)
+    fields = Fields(model)  # reads the values the events already hold
     out: list[Alert] = []
     for detection in model.detections:
         rule = detection.rule
