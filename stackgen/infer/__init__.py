@@ -1,32 +1,44 @@
 """Stage 0 (`stackgen infer`): raw logs in, a draft schema out, proven on its own input.
 
-`header.find` finds where records start, the timestamp and the common header; `clusters.cluster`
-finds the message types; `draft` writes them in the schema language (a pattern layout whose
-variants are the message types, first match wins) and the caller validates it, keeps the input as
-samples and generates their goldens with the local engine, so the draft is verified from the start.
+`header.find` finds where records start, the timestamp and the common header on a sample of the
+lines; the records are framed as the draft's own rules frame them. `clusters.cluster` finds the
+message types on a sample of the records (`SAMPLE`, spread over the input), `drafts.schema_text`
+writes them in the schema language (a pattern layout whose variants are the message types, first
+match wins) and `matcher.Matcher` gives every record its type in one linear pass. The local engine
+then runs the draft on a bounded sample (every type's first records among them): where it agrees
+with the matcher everywhere, the assignments stand; otherwise it decides every record. Types no
+record takes are dropped. The caller keeps the input as samples and generates their goldens with
+the local engine, so the draft is verified from the start.
 """
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from stackgen.engines.framing import frame
 from stackgen.engines.local import LocalEngine
 from stackgen.errors import UsageError
 from stackgen.infer.clusters import Cluster, cluster, tokenize
-from stackgen.infer.templates import MIN_LITERAL, pattern, slot_type
+from stackgen.infer.drafts import schema_text, slot_kinds, slug
 from stackgen.infer.header import FORMATS, LEVELS, MAX_LEADING, SYSLOG, VARIABLE, Header, find
-from stackgen.model.timefmt import parse_format
+from stackgen.infer.matcher import Matcher
+from stackgen.infer.templates import MIN_LITERAL
 from stackgen.schema import parse_schema
 
 __all__ = ["Draft", "draft_from_logs", "infer"]
 
 ASSIGNMENT_VALUE = "<*>"
 MAX_VARIANTS = 500
-HEADER_SAMPLE = 2000  # lines the header is looked for on (each tried with every format and position)
-MAX_ROUNDS = 8  # drafting rounds until the draft frames its input as it was drafted from
+HEADER_SAMPLE = 2000  # lines the header is looked for on, spread over the input
+SAMPLE = 4000  # records the message types are found on, spread over the input
+CHECKED = 200  # records the local engine checks, spread over the input ...
+CHECKED_PER_TYPE = 2  # ... and each type's first records
+PROGRESS = 200_000  # records between two progress lines
+MAX_ROUNDS = 8  # rounds of clustering what the types left, and of the engine dropping types
+
+Progress = Callable[[str], None]
 
 
 @dataclass
@@ -41,7 +53,9 @@ class Draft:
     names: list[str] = field(default_factory=list)  # the variants, in schema order
     prefixes: list[str | None] = field(default_factory=list)  # per record: its header as a template
     bodies: list[bool] = field(default_factory=list)  # per record: it has a message after the header
-    leading: list[list[str]] = field(default_factory=list)  # per record: the words before its timestamp
+    leading: list[tuple[str, ...]] = field(default_factory=list)  # per record: the words before its timestamp
+    kinds: list[list[str]] = field(default_factory=list)  # per variant: its slots' types
+    checked: int = 0  # records the local engine ran on
 
     def assign(self, variants: list[str]) -> None:
         """Record each record's variant ("*": none; "header": nothing after the header) and template."""
@@ -49,8 +63,10 @@ class Draft:
         # a word before the timestamp that all of a variant's records share is literal (`- -`)
         seen: dict[str, list[Counter]] = {}
         for variant, words in zip(variants, self.leading):
-            for i, word in enumerate(words):
-                seen.setdefault(variant, [Counter() for _ in words])[i][word] += 1
+            if words:
+                counts = seen.setdefault(variant, [Counter() for _ in words])
+                for i, word in enumerate(words):
+                    counts[i][word] += 1
         lead = {v: " ".join(next(iter(c)) if len(c) == 1 and c.total() >= MIN_LITERAL else ASSIGNMENT_VALUE
                             for c in counts) for v, counts in seen.items()}
         self.variant_of, self.templates = [], []
@@ -85,150 +101,149 @@ class Draft:
                        for v, t in zip(self.variant_of, self.templates))
 
 
-def _slug(text: str, limit: int = 40) -> str:
-    return "_".join(re.findall(r"[a-z0-9]+", text.lower()))[:limit].strip("_")
-
-
-def _literal(word: str) -> str:
-    return word.replace("{", "{{").replace("}", "}}")
-
-
-def _yaml(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
-
-
 def template_text(c: Cluster, separator: str | None) -> str:
     """A type's message as the public benchmarks write it: <*> for each variable part."""
     return (separator or " ").join("".join(ASSIGNMENT_VALUE if p is None else p for p in t) for t in c.tokens)
 
 
-def infer(records: list[str], name: str, paths: list[str], now: str, drop: frozenset = frozenset(),
-          header: Header | None = None) -> Draft:
-    """A draft schema for these records (their first lines give the message; the header is found
-    on them unless given)."""
-    header = header or find([r.split("\n", 1)[0] for r in records[:HEADER_SAMPLE]])
-    messages, prefixes = [], []
-    stamp = "[<*>]" if header.bracketed else "<*>"
-    start = stamp if header.formats else ""
-    leading = []
-    for text in records:
+def spread(n: int, k: int) -> list[int]:
+    """At most `k` of the positions 0..n-1, evenly spread (all of them when n <= k)."""
+    return list(range(n)) if n <= k else [i * n // k for i in range(k)]
+
+
+@dataclass
+class Read:
+    """The records split at their header: per record its header as a template (None: no fit),
+    its key (program or level), its message and the words before its timestamp."""
+
+    prefixes: list[str | None]
+    keys: list[str | None]
+    messages: list[str]
+    leading: list[tuple[str, ...]]
+
+
+def read(records: list[str], header: Header, progress: Progress | None = None) -> Read:
+    stamp = ("[<*>]" if header.bracketed else "<*>") if header.formats else ""
+    delimiter = " " + header.separator.strip() if header.separator is not None else None
+    out = Read([], [], [], [])
+    interned: dict[str, str] = {}
+    none: tuple[str, ...] = ()
+    variable = ("<*>",)
+    for n, text in enumerate(records, 1):
+        if progress is not None and n % PROGRESS == 0:
+            progress(f"infer: {n:,}/{len(records):,} records read")
         line = text.split("\n", 1)[0]
         rest = header.rest(line)
-        leading.append([] if rest is None else ["<*>"] if header.leading == VARIABLE else line.split()[:header.leading])
+        out.leading.append(none if rest is None or not header.leading else variable if header.leading == VARIABLE
+                           else tuple(line.split(None, header.leading)[:header.leading]))
         key, prefix = None, None
         if rest is not None:
-            prefix = start
+            prefix = stamp
             if header.kind == "syslog" and (m := SYSLOG.match(rest)):
                 key, rest = m.group(2), rest[m.end():]
-                prefix += f" <*> {key}" + ("[<*>]" if m.group(3) else "") + ":"
+                prefix = f"{stamp} <*> {key}" + ("[<*>]:" if m.group(3) else ":")
             elif header.kind == "level" and rest.split(" ", 1)[0].upper() in LEVELS:
                 key, _, rest = rest.partition(" ")
-                prefix += f" {key}"
-            elif header.separator is not None and rest:
+                prefix = f"{stamp} {key}"
+            elif delimiter is not None and rest:
                 rest = header.message(rest)
-                prefix += " " + header.separator.strip()
-        prefixes.append(prefix)
-        messages.append((key, tokenize(rest or "", header.separator)))
+                prefix = stamp + delimiter
+            prefix = interned.setdefault(prefix, prefix)
+        out.prefixes.append(prefix)
+        out.keys.append(key)
+        out.messages.append(rest or "")
+    return out
+
+
+def infer(records: list[str], name: str, paths: list[str], now: str, header: Header,
+          progress: Progress | None = None) -> Draft:
+    """A draft schema for these records (their first lines give the message), with the header found."""
+    separator = header.separator
+    parts = read(records, header, progress)
     # every message type found is a variant, a message seen once too (its value-like words are
     # slots), up to MAX_VARIANTS; what is left stays in the default variant, its text kept whole
-    found = [c for c in cluster(messages, header.separator) if c.tokens][:MAX_VARIANTS]
-    names = [f"t{i + 1}_{_slug(' '.join(p for t in c.tokens for p in t if p) or 'values', 30) or 'values'}"
+    found: list[Cluster] = []
+    kinds: list[list[str]] = []
+    taken: list[int | None] = [None] * len(records)
+    pending = [i for i, (prefix, message) in enumerate(zip(parts.prefixes, parts.messages)) if prefix and message]
+    for _ in range(MAX_ROUNDS):  # types found on a sample; then on a sample of what they left
+        if not pending or len(found) >= MAX_VARIANTS:
+            break
+        sample = [pending[i] for i in spread(len(pending), SAMPLE)]
+        tokens = [tokenize(parts.messages[i], separator) for i in sample]
+        new = [c for c in cluster([(parts.keys[i], t) for i, t in zip(sample, tokens)], separator) if c.tokens]
+        new = new[:MAX_VARIANTS - len(found)]
+        new_kinds = [slot_kinds(c, tokens, separator) for c in new]
+        # a record left by the earlier types can only take one of these: first match wins
+        matcher, offset = Matcher(new, new_kinds, separator), len(found)
+        for n, i in enumerate(pending, 1):
+            if progress is not None and n % PROGRESS == 0:
+                progress(f"infer: {n:,}/{len(pending):,} records matched")
+            t = matcher.match(parts.keys[i], parts.messages[i])
+            taken[i] = None if t is None else t + offset
+        found += new
+        kinds += new_kinds
+        if len(pending) <= SAMPLE:
+            break  # every record left was clustered: what no type takes stays in the default variant
+        pending = [i for i in pending if taken[i] is None]
+    names = [f"t{i + 1}_{slug(' '.join(p for t in c.tokens for p in t if p) or 'values', 30) or 'values'}"
              for i, c in enumerate(found)]
-    kept = [i for i in range(len(found)) if names[i] not in drop]
-    found, names = [found[i] for i in kept], [names[i] for i in kept]
-    namespace = _slug(name, 30) or "logs"
-    draft = Draft(_schema(name, namespace, paths, now, header, found, names, messages), header, found, [], [])
-    draft.names, draft.prefixes, draft.bodies = names, prefixes, [bool(t) for _, t in messages]
-    draft.leading = leading
-    member_of = {m: names[i] for i, c in enumerate(found) for m in c.members}
-    draft.assign([member_of.get(i, "*") for i in range(len(records))])
+    used = sorted({t for t in taken if t is not None})  # a type that takes no record is dropped
+    found, names, kinds = [found[i] for i in used], [names[i] for i in used], [kinds[i] for i in used]
+    draft = Draft(schema_text(name, paths, now, header, found, names, kinds), header, found, [], [], names,
+                  parts.prefixes, [bool(m) for m in parts.messages], parts.leading, kinds)
+    old = dict(zip(used, names))
+    draft.assign([old[t] if t is not None else "*" for t in taken])
     return draft
 
 
-def _schema(name, namespace, paths, now, header: Header, found: list[Cluster], names: list[str], messages) -> str:
-    out = ["# Drafted by `stackgen infer`: rename the values, give them ECS targets, then verify.",
-           "schema_version: 2", f"name: {_slug(name, 40).replace('_', '-') or 'logs'}",
-           f"title: {_yaml(name)}", f"namespace: {namespace}", f"index: {_slug(name, 40).replace('_', '-') or 'logs'}",
-           "", "source:", f"  paths: [{', '.join(_yaml(p) for p in paths)}]"]
-    if header.multiline:
-        out.append(f"  multiline: {{start: {_yaml(header.multiline)}}}")
-    patterns = ", ".join(_yaml(t) for t in header.templates())
-    out += ["", "layout:", f"  patterns: [{patterns}]    # the first that fits wins", "  body: message"]
-    if header.multiline:
-        out.append("  continuation: '{continuation}'    # the lines after a record's first")
-    out.append("")
-    values = [f"  prefix: {{type: text, target: {namespace}.prefix}}"] if header.leading == VARIABLE else \
-        [f"  field{i + 1}: {{target: {namespace}.field{i + 1}}}" for i in range(header.leading)]
-    if header.formats:
-        out.append("timestamp: timestamp")
-        formats = ", ".join(_yaml(f) for f in header.formats)
-        values.append(f"  timestamp: {{type: date, formats: [{formats}], timezone: UTC, target: '@timestamp'}}")
-    if header.kind == "syslog":
-        values += ["  host: {target: host.hostname}", "  program: {target: process.name}",
-                   "  pid: {type: long, target: process.pid}"]
-    elif header.kind == "level":
-        values.append(f"  level: {{target: {namespace}.level}}    # ECS log.level is Filebeat's: stackgen keeps it")
-    values.append("  message: {type: text, target: message}")
-    if header.multiline:
-        values.append(f"  continuation: {{type: text, target: {namespace}.continuation}}")
-    variants = []
-    separator = header.separator or " "
-    stop = separator.strip()[0] if header.separator else " "
-    for i, c in enumerate(found):
-        k, tokens = 0, []
-        for pos, parts in enumerate(c.tokens):
-            regex = pattern(list(parts), stop)
-            seen = [regex.fullmatch(messages[m][1][pos]) for m in c.members]
-            text = []
-            for j in range(sum(1 for p in parts if p is None)):
-                k += 1
-                value = f"{names[i]}_{k}"
-                kind = slot_type({m.group(j + 1) for m in seen if m})
-                limit = ", ignore_above: 8191" if kind == "keyword" else ""  # a draft: long words stay searchable
-                values.append(f"  {value}: {{type: {kind}, target: {namespace}.{value}{limit}}}")
-                text.append(value)
-            slots = iter(text)
-            tokens.append("".join(_literal(p) if p is not None else f"{{{next(slots)}}}" for p in parts))
-        variants.append(f"  {names[i]}:")
-        if c.key is not None:
-            variants.append(f"    when: {{{'program' if header.kind == 'syslog' else 'level'}: {_yaml(c.key)}}}")
-        variants.append(f"    pattern: {_yaml(separator.join(tokens))}    # {len(c.members)} records")
-    if variants:
-        out += ["variants:                      # message types, most specific first; the first that fits wins",
-                *variants, ""]
-    out += ["values:", *values, ""]
-    if header.formats and any(not parse_format(f).named and not parse_format(f).has_year for f in header.formats):
-        out += ["verify:", f"  now: {_yaml(now)}           # year-less timestamps are placed against this time", ""]
-    return "\n".join(out)
-
-
-def draft_from_logs(logs: list[tuple[str, bytes]], name: str, now: str) -> tuple[Draft, list[list[str]]]:
-    """The draft for some log files ((path, bytes) each), from the records stackgen's own framing
-    makes of them under the draft's rules; also those records, per file."""
+def _lines(logs: list[tuple[str, bytes]], k: int) -> list[str]:
     lines = [line for _, data in logs for line in data.decode("utf-8", "replace").splitlines()]
+    return [lines[i] for i in spread(len(lines), k)]
+
+
+def draft_from_logs(logs: list[tuple[str, bytes]], name: str, now: str,
+                    progress: Progress | None = None) -> tuple[Draft, list[list[str]]]:
+    """The draft for some log files ((path, bytes) each), from the records stackgen's own framing
+    makes of them under the draft's rules; also those records, per file. `progress` is told how
+    far a large input has got."""
     paths = [path for path, _ in logs]
-    rough = infer(lines, name, paths, now)  # the header and framing rule; records are lines so far
-    if not rough.header.formats:
+    header = find(_lines(logs, HEADER_SAMPLE))
+    if not header.formats:
         raise UsageError(f"no timestamp starts most lines (tried {', '.join(FORMATS)}, up to {MAX_LEADING} "
                          "words in, bracketed or not): a schema needs one, so write this one by hand")
-    model = parse_schema(rough.schema, f"{name}.yaml")
-    drop: frozenset = frozenset()
+    framing = parse_schema(schema_text(name, paths, now, header, [], [], []), f"{name}.yaml")
+    records = [[r.text for r in frame(framing, data, path)] for path, data in logs]
+    texts = [r for file in records for r in file]
+    draft = infer(texts, name, paths, now, header, progress)
+    first: dict[str, list[int]] = {}
+    for i, variant in enumerate(draft.variant_of):
+        if len(first.setdefault(variant, [])) < CHECKED_PER_TYPE:
+            first[variant].append(i)
+    checked = sorted(set(spread(len(texts), CHECKED)).union(*first.values()))
+    engine = LocalEngine(parse_schema(draft.schema, f"{name}.yaml"))
+    if all(_ours(draft, i) == (engine.variant(texts[i]) or "*") for i in checked):
+        draft.checked = len(checked)
+        return draft, records
+    # the matcher and the engine disagree: the engine decides every record
     for _ in range(MAX_ROUNDS):
-        # the records the draft's own framing makes; a variant claiming none of them is dropped
-        records = [[r.text for r in frame(model, data, path)] for path, data in logs]
-        texts = [r for file in records for r in file]
-        draft = infer(texts, name, paths, now, drop, rough.header)  # the framing found on the lines
-        model = parse_schema(draft.schema, f"{name}.yaml")
-        engine = LocalEngine(model)
         taken = [engine.variant(text) or "*" for text in texts]
         unused = set(draft.names) - set(taken)
-        framed = [[r.text for r in frame(model, data, path)] for path, data in logs]
-        if not unused and framed == records:
+        if not unused:
             break
-        drop |= unused
+        keep = [i for i, n in enumerate(draft.names) if n not in unused]
+        draft.clusters, draft.names = [draft.clusters[i] for i in keep], [draft.names[i] for i in keep]
+        draft.kinds = [draft.kinds[i] for i in keep]
+        draft.schema = schema_text(name, paths, now, header, draft.clusters, draft.names, draft.kinds)
+        engine = LocalEngine(parse_schema(draft.schema, f"{name}.yaml"))
     else:
         raise AssertionError(f"infer: no stable draft in {MAX_ROUNDS} rounds")
+    draft.checked = len(texts)
     draft.assign(taken)
     return draft, records
 
+
+def _ours(draft: Draft, i: int) -> str:
+    """The variant the matcher gave record i, as the engine names it."""
+    return "*" if draft.variant_of[i] == "header" else draft.variant_of[i]
 

@@ -43,6 +43,8 @@ def tokenize(message: str, separator: str | None) -> list[str]:
     if separator is not None:
         return message.split(separator) if message else []
     words = message.split()
+    if '"' not in message:
+        return words
     out: list[str] = []
     i = 0
     while i < len(words):

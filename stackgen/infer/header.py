@@ -47,7 +47,10 @@ class Header:
         """The line after its timestamp (the whole line when there is no timestamp; None: no fit)."""
         if not self.formats:
             return line
-        return next((rest_after(line, s) for s in self.starts if s.match(line)), None)
+        for start in self.starts:
+            if match := start.match(line):
+                return line[match.end():].lstrip(" \t")
+        return None
 
     def message(self, rest: str) -> str:
         """The message of a record's rest, without the separator that starts it (delimited)."""
@@ -91,22 +94,24 @@ def find(lines: list[str]) -> Header:
     lines = [line for line in lines if line.strip()]
     if not lines:
         return Header(0, False, (), None, "plain", 1.0)
-    best: tuple[int, int, bool, dict] | None = None  # (lines started, leading, bracketed, hits per format)
+    best: tuple[int, int, bool] | None = None  # (lines started, leading, bracketed)
+    regexes = {fmt: parse_format(fmt).regex for fmt in FORMATS}
     for leading in (*range(MAX_LEADING + 1), VARIABLE):
         for bracketed in (False, True):
             if leading == VARIABLE and not bracketed:
                 continue  # any text, then a timestamp: only where brackets mark where it starts
-            hits = {}
-            for fmt in FORMATS:
-                start = start_of(leading, bracketed, parse_format(fmt).regex)
-                hits[fmt] = {i for i, line in enumerate(lines) if start.match(line)}
-            count = len(set().union(*hits.values()))
+            any_format = start_of(leading, bracketed, "|".join(f"(?:{r})" for r in regexes.values()))
+            count = sum(1 for line in lines if any_format.match(line))
             # a variable prefix only when it starts clearly more lines than a fixed one
             if count and (best is None or count > best[0] * (1.02 if leading == VARIABLE else 1)):
-                best = (count, leading, bracketed, hits)
+                best = (count, leading, bracketed)
     if best is None or best[0] < len(lines) / 2:
         return Header(0, False, (), None, "plain", 1.0)
-    _, leading, bracketed, hits = best
+    _, leading, bracketed = best
+    hits = {}
+    for fmt, regex in regexes.items():
+        start = start_of(leading, bracketed, regex)
+        hits[fmt] = [i for i, line in enumerate(lines) if start.match(line)]
     # every format that starts lines here, the most frequent first (e.g. `MMM  d` for days 1-9)
     formats = sorted((f for f in FORMATS if len(hits[f]) >= max(1, len(lines) // 100)),
                      key=lambda f: (-len(hits[f]), FORMATS.index(f)))

@@ -23,6 +23,7 @@ VALUE_WORDS = [
 TYPED = {"long", "double", "ip"}  # the schema matches these by their form, whatever follows
 MIN_LITERAL = 3
 MAX_SHAPES = 40  # distinct values a shape is looked for on
+BLANK = re.compile(r"\s")
 PIECE = re.compile(r"[A-Za-z0-9_]+|\s+|.", re.S)
 
 Part = str | None  # literal text, or None: a slot
@@ -52,7 +53,7 @@ def slot_type(values: set[str] | list[str]) -> str:
         return "double"
     if kinds == {"ip"}:
         return "ip"
-    return "text" if any(any(c.isspace() for c in v) for v in values) else "keyword"
+    return "text" if any(BLANK.search(v) for v in values) else "keyword"
 
 
 def token_parts(values: list[str], stop: str) -> list[Part]:
