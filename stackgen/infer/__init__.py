@@ -54,6 +54,7 @@ class Draft:
     prefixes: list[str | None] = field(default_factory=list)  # per record: its header as a template
     bodies: list[bool] = field(default_factory=list)  # per record: it has a message after the header
     leading: list[tuple[str, ...]] = field(default_factory=list)  # per record: the words before its timestamp
+    tails: list[str] = field(default_factory=list)  # per record: the lines after its first ("" for none)
     kinds: list[list[str]] = field(default_factory=list)  # per variant: its slots' types
     checked: int = 0  # records the local engine ran on
 
@@ -69,8 +70,15 @@ class Draft:
                     counts[i][word] += 1
         lead = {v: " ".join(next(iter(c)) if len(c) == 1 and c.total() >= MIN_LITERAL else ASSIGNMENT_VALUE
                             for c in counts) for v, counts in seen.items()}
+        # so are the lines after the first when all of a variant's records continue with the same
+        ends: dict[str, Counter] = {}
+        for variant, tail in zip(variants, self.tails):
+            if tail:
+                ends.setdefault(variant, Counter())[tail] += 1
+        end = {v: next(iter(c)) if len(c) == 1 and c.total() >= MIN_LITERAL and v != "*" else ASSIGNMENT_VALUE
+               for v, c in ends.items()}
         self.variant_of, self.templates = [], []
-        for variant, prefix, body in zip(variants, self.prefixes, self.bodies):
+        for variant, prefix, body, tail in zip(variants, self.prefixes, self.bodies, self.tails):
             if prefix is None:  # the header did not fit: the record is one variable part
                 self.variant_of.append("*")
                 self.templates.append(ASSIGNMENT_VALUE)
@@ -79,7 +87,8 @@ class Draft:
                 variant = "header"
             self.variant_of.append(variant)
             text = texts[variant] if variant in texts else ASSIGNMENT_VALUE if body else ""
-            self.templates.append(" ".join(t for t in (lead.get(variant, ""), prefix, text) if t))
+            self.templates.append(" ".join(t for t in (lead.get(variant, ""), prefix, text) if t)
+                                  + ("\n" + end[variant] if tail else ""))
 
     def report(self) -> str:
         lines = [f"# stackgen infer: {len(self.variant_of)} records, {len(self.clusters)} message types",
@@ -120,19 +129,21 @@ class Read:
     keys: list[str | None]
     messages: list[str]
     leading: list[tuple[str, ...]]
+    tails: list[str]
 
 
 def read(records: list[str], header: Header, progress: Progress | None = None) -> Read:
     stamp = ("[<*>]" if header.bracketed else "<*>") if header.formats else ""
     delimiter = " " + header.separator.strip() if header.separator is not None else None
-    out = Read([], [], [], [])
+    out = Read([], [], [], [], [])
     interned: dict[str, str] = {}
     none: tuple[str, ...] = ()
     variable = ("<*>",)
     for n, text in enumerate(records, 1):
         if progress is not None and n % PROGRESS == 0:
             progress(f"infer: {n:,}/{len(records):,} records read")
-        line = text.split("\n", 1)[0]
+        line, _, tail = text.partition("\n")
+        out.tails.append(tail)
         rest = header.rest(line)
         out.leading.append(none if rest is None or not header.leading else variable if header.leading == VARIABLE
                            else tuple(line.split(None, header.leading)[:header.leading]))
@@ -191,7 +202,7 @@ def infer(records: list[str], name: str, paths: list[str], now: str, header: Hea
     used = sorted({t for t in taken if t is not None})  # a type that takes no record is dropped
     found, names, kinds = [found[i] for i in used], [names[i] for i in used], [kinds[i] for i in used]
     draft = Draft(schema_text(name, paths, now, header, found, names, kinds), header, found, [], [], names,
-                  parts.prefixes, [bool(m) for m in parts.messages], parts.leading, kinds)
+                  parts.prefixes, [bool(m) for m in parts.messages], parts.leading, parts.tails, kinds)
     old = dict(zip(used, names))
     draft.assign([old[t] if t is not None else "*" for t in taken])
     return draft

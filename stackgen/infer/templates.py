@@ -67,7 +67,8 @@ def token_parts(values: list[str], stop: str) -> list[Part]:
         return [None]
     ordered = sorted(distinct)
     sample = ordered[::max(1, len(ordered) // MAX_SHAPES)]  # spread: sorted neighbours share prefixes
-    for parts in (_shape(sample), _affixes(sample)):
+    for shape in (_shape, _aligned, _affixes):
+        parts = shape(sample)
         if parts is not None and _fits(parts, sample, stop):
             return parts
     return [None]
@@ -89,6 +90,61 @@ def _shape(sample: list[str]) -> list[Part] | None:
             return None  # punctuation differs: no common shape
         parts.append(split[0][i] if len(pieces) == 1 else None)
     return _merged(parts)
+
+
+def _aligned(sample: list[str]) -> list[Part] | None:
+    """The punctuation all values share in the same order (their longest common subsequence of
+    punctuation and key words, `(CID=(PROGRAM=<*>)(HOST=<*>)`), slots in the gaps."""
+    if len(sample) < 3:
+        return None
+    common = PIECE.findall(sample[0])
+    for value in sample[1:]:
+        common = _common(common, PIECE.findall(value))
+    if not any(not _wordy(p) for p in common):
+        return None
+    parts: list[Part] = []
+    for piece in common:  # a gap between two shared pieces is a slot unless no value has text there
+        parts += [None, piece]
+    tight = _tight(parts + [None], sample)
+    return None if tight is None else _merged(tight)
+
+
+def _common(a: list[str], b: list[str]) -> list[str]:
+    """The longest common subsequence of two piece lists."""
+    table = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i in range(len(a) - 1, -1, -1):
+        for j in range(len(b) - 1, -1, -1):
+            table[i][j] = table[i + 1][j + 1] + 1 if a[i] == b[j] else max(table[i + 1][j], table[i][j + 1])
+    out, i, j = [], 0, 0
+    while i < len(a) and j < len(b):
+        if a[i] == b[j]:
+            out.append(a[i])
+            i, j = i + 1, j + 1
+        elif table[i + 1][j] >= table[i][j + 1]:
+            i += 1
+        else:
+            j += 1
+    return out
+
+
+def _tight(parts: list[Part], sample: list[str]) -> list[Part] | None:
+    """`parts` (literals and slots alternating) without the slots no value has text in; None when
+    a slot's text holds the last character of the literal before it (a chance alignment)."""
+    regex = re.compile("".join("(.*?)" if p is None else re.escape(p) for p in parts), re.S)
+    held = [False] * len(parts)
+    for value in sample:
+        match = regex.fullmatch(value)
+        if match is None:
+            return None
+        k = 0
+        for i, p in enumerate(parts):
+            if p is None:
+                k += 1
+                text = match.group(k)
+                if text and i and parts[i - 1][-1] in text:
+                    return None
+                held[i] = held[i] or bool(text)
+    return [p for i, p in enumerate(parts) if p is not None or held[i]]
 
 
 def _merged(parts: list[Part]) -> list[Part]:
