@@ -96,13 +96,13 @@ def _compose(directory: Path, *args: str, progress=lambda m: None) -> str:
     return "\n".join(lines)
 
 
-def _import_saved_objects(directory: Path, ndjson: str) -> dict:
+def _import_saved_objects(directory: Path, ndjson: str, api: str = "/api/saved_objects/_import") -> dict:
     env = read_env(directory / "compose" / ".env")
     boundary = uuid.uuid4().hex
     body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"export.ndjson\"\r\n"
             f"Content-Type: application/ndjson\r\n\r\n{ndjson}\r\n--{boundary}--\r\n").encode()
     request = urllib.request.Request(
-        f"http://127.0.0.1:{env.get('KIBANA_PORT', '5601')}/api/saved_objects/_import?overwrite=true",
+        f"http://127.0.0.1:{env.get('KIBANA_PORT', '5601')}{api}?overwrite=true",
         data=body, method="POST",
         headers={"kbn-xsrf": "stackgen", "Content-Type": f"multipart/form-data; boundary={boundary}"})
     token = base64.b64encode(f"elastic:{env['ELASTIC_PASSWORD']}".encode()).decode()
@@ -147,6 +147,14 @@ def load(model: LogModel, directory: Path, progress=lambda m: None) -> None:
     progress("index template and ingest pipeline are in place")
     _import_saved_objects(directory, kibana.render(model)[0].content)
     progress("Kibana saved objects imported")
+    rules = directory / "kibana" / "detection-rules.ndjson"
+    if rules.is_file():  # rendered disabled; Kibana's Security app takes them on any license
+        try:
+            answer = _import_saved_objects(directory, rules.read_text(encoding="utf-8"),
+                                           "/api/detection_engine/rules/_import")
+            progress(f"{answer.get('success_count', 0)} detection rules imported (disabled: enable them in Security)")
+        except (EnvironmentProblem, OSError) as exc:
+            progress(f"warning: the detection rules were not imported ({exc}); import {rules} in Kibana's Security app")
 
 
 def up(model: LogModel, directory: Path, log_dir: Path, version: str = DEFAULT_STACK_VERSION, nodes: int = 1,

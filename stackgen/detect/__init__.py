@@ -91,8 +91,11 @@ def alerts(model: LogModel, records: Iterable[Record], engine) -> list[Alert]:
 
     records = list(records)
     engine.offsets = True  # each document carries its place in the replay (log.offset), for ties
-    with engine.loaded(records) as (index, documents):
-        found = elastic.run(model, engine.client, index)
+    try:
+        with engine.loaded(records) as (index, documents):
+            found = elastic.run(model, engine.client, index)
+    finally:
+        engine.offsets = False
     if any(isinstance(d.rule, Classified) for d in model.detections):
         classified = dataclasses.replace(model, detections=tuple(
             d for d in model.detections if isinstance(d.rule, Classified)))
