@@ -55,6 +55,7 @@ class Draft:
     bodies: list[bool] = field(default_factory=list)  # per record: it has a message after the header
     leading: list[tuple[str, ...]] = field(default_factory=list)  # per record: the words before its timestamp
     tails: list[str] = field(default_factory=list)  # per record: the lines after its first ("" for none)
+    pids: list[str] = field(default_factory=list)  # per record: its syslog pid ("" for none)
     kinds: list[list[str]] = field(default_factory=list)  # per variant: its slots' types
     checked: int = 0  # records the local engine ran on
 
@@ -77,8 +78,14 @@ class Draft:
                 ends.setdefault(variant, Counter())[tail] += 1
         end = {v: next(iter(c)) if len(c) == 1 and c.total() >= MIN_LITERAL and v != "*" else ASSIGNMENT_VALUE
                for v, c in ends.items()}
+        # and a pid all of a variant's records have (systemd[1])
+        pids: dict[str, Counter] = {}
+        for variant, pid in zip(variants, self.pids):
+            if pid:
+                pids.setdefault(variant, Counter())[pid] += 1
+        pid_of = {v: f"[{next(iter(c))}]:" for v, c in pids.items() if len(c) == 1 and c.total() >= MIN_LITERAL}
         self.variant_of, self.templates = [], []
-        for variant, prefix, body, tail in zip(variants, self.prefixes, self.bodies, self.tails):
+        for variant, prefix, body, tail, pid in zip(variants, self.prefixes, self.bodies, self.tails, self.pids):
             if prefix is None:  # the header did not fit: the record is one variable part
                 self.variant_of.append("*")
                 self.templates.append(ASSIGNMENT_VALUE)
@@ -87,6 +94,8 @@ class Draft:
                 variant = "header"
             self.variant_of.append(variant)
             text = texts[variant] if variant in texts else ASSIGNMENT_VALUE if body else ""
+            if pid and variant in pid_of:
+                prefix = prefix.replace("[<*>]:", pid_of[variant])
             self.templates.append(" ".join(t for t in (lead.get(variant, ""), prefix, text) if t)
                                   + ("\n" + end[variant] if tail else ""))
 
@@ -130,12 +139,13 @@ class Read:
     messages: list[str]
     leading: list[tuple[str, ...]]
     tails: list[str]
+    pids: list[str]
 
 
 def read(records: list[str], header: Header, progress: Progress | None = None) -> Read:
     stamp = ("[<*>]" if header.bracketed else "<*>") if header.formats else ""
     delimiter = " " + header.separator.strip() if header.separator is not None else None
-    out = Read([], [], [], [], [])
+    out = Read([], [], [], [], [], [])
     interned: dict[str, str] = {}
     none: tuple[str, ...] = ()
     variable = ("<*>",)
@@ -147,11 +157,11 @@ def read(records: list[str], header: Header, progress: Progress | None = None) -
         rest = header.rest(line)
         out.leading.append(none if rest is None or not header.leading else variable if header.leading == VARIABLE
                            else tuple(line.split(None, header.leading)[:header.leading]))
-        key, prefix = None, None
+        key, prefix, pid = None, None, ""
         if rest is not None:
             prefix = stamp
             if header.kind == "syslog" and (m := SYSLOG.match(rest)):
-                key, rest = m.group(2), rest[m.end():]
+                key, rest, pid = m.group(2), rest[m.end():], m.group(3) or ""
                 prefix = f"{stamp} <*> {key}" + ("[<*>]:" if m.group(3) else ":")
             elif header.kind == "level" and rest.split(" ", 1)[0].upper() in LEVELS:
                 key, _, rest = rest.partition(" ")
@@ -162,6 +172,7 @@ def read(records: list[str], header: Header, progress: Progress | None = None) -
             prefix = interned.setdefault(prefix, prefix)
         out.prefixes.append(prefix)
         out.keys.append(key)
+        out.pids.append(pid)
         out.messages.append(rest or "")
     return out
 
@@ -202,7 +213,7 @@ def infer(records: list[str], name: str, paths: list[str], now: str, header: Hea
     used = sorted({t for t in taken if t is not None})  # a type that takes no record is dropped
     found, names, kinds = [found[i] for i in used], [names[i] for i in used], [kinds[i] for i in used]
     draft = Draft(schema_text(name, paths, now, header, found, names, kinds), header, found, [], [], names,
-                  parts.prefixes, [bool(m) for m in parts.messages], parts.leading, parts.tails, kinds)
+                  parts.prefixes, [bool(m) for m in parts.messages], parts.leading, parts.tails, parts.pids, kinds)
     old = dict(zip(used, names))
     draft.assign([old[t] if t is not None else "*" for t in taken])
     return draft

@@ -1,7 +1,8 @@
 """Stage 0b of `infer`: the message types of a log, as token lists with literal tokens and slots.
 
 Messages are split into tokens: at the separator in delimited logs (EZCast's ` | `), else at
-blanks, a quoted text (`"GET / HTTP/1.1"`) staying one token. They are grouped by their key (the
+blanks, a quoted text (`"GET / HTTP/1.1"`) or a parenthesised one (`(cd / && run-parts)`) staying
+one token. They are grouped by their key (the
 program or the level, when the header has one) and token count. In a delimited log whose one
 column of words says how many fields follow (EZCast's action), that column is the type and
 nothing else splits it. Otherwise a group is split further on the place whose words vary least
@@ -39,24 +40,27 @@ class Cluster:
 
 
 def tokenize(message: str, separator: str | None) -> list[str]:
-    """A message's tokens: fields at the separator, else words, a quoted text one token."""
+    """A message's tokens: fields at the separator, else words, a quoted or parenthesised text one token."""
     if separator is not None:
         return message.split(separator) if message else []
     words = message.split()
-    if '"' not in message:
+    if '"' not in message and "(" not in message:
         return words
     out: list[str] = []
     i = 0
     while i < len(words):
         word = words[i]
+        j = i
         if word.startswith('"') and not (len(word) > 1 and word.endswith('"')):
             j = i + 1
             while j < len(words) and not words[j].endswith('"'):
                 j += 1
-            word = " ".join(words[i:j + 1])
-            i = j
-        out.append(word)
-        i += 1
+        elif word.startswith("(") and (depth := word.count("(") - word.count(")")) > 0:
+            while depth > 0 and j + 1 < len(words):  # a parenthesised text: up to its closing parenthesis
+                j += 1
+                depth += words[j].count("(") - words[j].count(")")
+        out.append(" ".join(words[i:j + 1]))
+        i = j + 1
     return out
 
 
@@ -119,8 +123,9 @@ def _partition(members: list[int], split: list[list[str]], fixed: frozenset) -> 
                 best = min(best or (True, len(words), pos), (True, len(words), pos))
             context = True
             continue
-        if len(counts) > limit or len(counts) > MAX_LITERALS and min(counts.values()) * LITERAL_SHARE < len(members):
-            context = True
+        if len(counts) > limit or len(counts) > MAX_LITERALS and min(counts.values()) * LITERAL_SHARE < len(members) \
+                or len(counts) > 2 and token_parts(list(counts), " ") != [None]:
+            context = True  # many words, or words of one shape (`<*>.service`): values
             continue
         if min(counts.values()) < 2:  # a word seen once is more likely a value than a type
             continue
