@@ -24,7 +24,7 @@ from stackgen.infer.clusters import Cluster, cluster, tokenize
 from stackgen.infer.drafts import schema_text, slot_kinds, slug
 from stackgen.infer.header import FORMATS, LEVELS, MAX_LEADING, SYSLOG, VARIABLE, Header, find
 from stackgen.infer.matcher import Matcher
-from stackgen.infer.templates import MIN_LITERAL
+from stackgen.infer.templates import MIN_LITERAL, token_parts
 from stackgen.schema import parse_schema
 
 __all__ = ["Draft", "draft_from_logs", "infer"]
@@ -62,15 +62,15 @@ class Draft:
     def assign(self, variants: list[str]) -> None:
         """Record each record's variant ("*": none; "header": nothing after the header) and template."""
         texts = dict(zip(self.names, (template_text(c, self.header.separator) for c in self.clusters)))
-        # a word before the timestamp that all of a variant's records share is literal (`- -`)
-        seen: dict[str, list[Counter]] = {}
+        # the words before the timestamp, by variant and count: a word all share is literal (`- -`),
+        # values of one shape are refined (`<*>,`)
+        seen: dict[tuple[str, int], list[Counter]] = {}
         for variant, words in zip(variants, self.leading):
             if words:
-                counts = seen.setdefault(variant, [Counter() for _ in words])
+                counts = seen.setdefault((variant, len(words)), [Counter() for _ in words])
                 for i, word in enumerate(words):
                     counts[i][word] += 1
-        lead = {v: " ".join(next(iter(c)) if len(c) == 1 and c.total() >= MIN_LITERAL else ASSIGNMENT_VALUE
-                            for c in counts) for v, counts in seen.items()}
+        lead = {v: " ".join(_lead(c) for c in counts) for v, counts in seen.items()}
         # so are the lines after the first when all of a variant's records continue with the same
         ends: dict[str, Counter] = {}
         for variant, tail in zip(variants, self.tails):
@@ -85,7 +85,8 @@ class Draft:
                 pids.setdefault(variant, Counter())[pid] += 1
         pid_of = {v: f"[{next(iter(c))}]:" for v, c in pids.items() if len(c) == 1 and c.total() >= MIN_LITERAL}
         self.variant_of, self.templates = [], []
-        for variant, prefix, body, tail, pid in zip(variants, self.prefixes, self.bodies, self.tails, self.pids):
+        for variant, prefix, body, tail, pid, words in zip(variants, self.prefixes, self.bodies, self.tails,
+                                                          self.pids, self.leading):
             if prefix is None:  # the header did not fit: the record is one variable part
                 self.variant_of.append("*")
                 self.templates.append(ASSIGNMENT_VALUE)
@@ -96,7 +97,7 @@ class Draft:
             text = texts[variant] if variant in texts else ASSIGNMENT_VALUE if body else ""
             if pid and variant in pid_of:
                 prefix = prefix.replace("[<*>]:", pid_of[variant])
-            self.templates.append(" ".join(t for t in (lead.get(variant, ""), prefix, text) if t)
+            self.templates.append(" ".join(t for t in (lead.get((variant, len(words)), ""), prefix, text) if t)
                                   + ("\n" + end[variant] if tail else ""))
 
     def report(self) -> str:
@@ -117,6 +118,12 @@ class Draft:
     def assignments(self) -> str:
         return "".join(json.dumps({"variant": v, "template": t}, ensure_ascii=False) + "\n"
                        for v, t in zip(self.variant_of, self.templates))
+
+
+def _lead(counts: Counter) -> str:
+    if len(counts) == 1 and counts.total() >= MIN_LITERAL:
+        return next(iter(counts))
+    return "".join(ASSIGNMENT_VALUE if p is None else p for p in token_parts(sorted(counts), " "))
 
 
 def template_text(c: Cluster, separator: str | None) -> str:
@@ -148,14 +155,14 @@ def read(records: list[str], header: Header, progress: Progress | None = None) -
     out = Read([], [], [], [], [], [])
     interned: dict[str, str] = {}
     none: tuple[str, ...] = ()
-    variable = ("<*>",)
     for n, text in enumerate(records, 1):
         if progress is not None and n % PROGRESS == 0:
             progress(f"infer: {n:,}/{len(records):,} records read")
         line, _, tail = text.partition("\n")
         out.tails.append(tail)
         rest = header.rest(line)
-        out.leading.append(none if rest is None or not header.leading else variable if header.leading == VARIABLE
+        out.leading.append(none if rest is None or not header.leading else
+                           tuple(line[:line.index("[")].split()) if header.leading == VARIABLE
                            else tuple(line.split(None, header.leading)[:header.leading]))
         key, prefix, pid = None, None, ""
         if rest is not None:

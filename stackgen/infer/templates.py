@@ -38,7 +38,12 @@ class Slot:
 
 
 def word_type(word: str) -> str | None:
-    """The type of a word that looks like a value, else None (a word)."""
+    """The type of a word that looks like a value, else None (a word); a quoted word is typed by
+    what it quotes (`"-"` is a word), a quoted text with blanks is a value."""
+    if len(word) > 1 and word[0] == word[-1] == '"':
+        word = word[1:-1]
+        if not word or BLANK.search(word):
+            return "keyword" if word else None
     for kind, pattern in VALUE_WORDS:
         if pattern.fullmatch(word):
             return kind
