@@ -27,6 +27,25 @@ def _yaml(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
+# the ECS field a slot holds when the literal before it says so (`from <ip>`, `for user <name>`, `rhost=<ip>`)
+ECS_AFTER = {
+    "ip": {"from": "source.ip", "rhost=": "source.ip", "src=": "source.ip", "to": "destination.ip",
+           "dst=": "destination.ip", "server": "destination.ip"},
+    "keyword": {"user": "user.name", "for": "user.name", "user=": "user.name", "ruser=": "user.name",
+                "host=": "host.name", "url=": "url.original"},
+    "long": {"port": "source.port", "spt=": "source.port", "dpt=": "destination.port", "pid=": "process.pid"},
+}
+
+
+def ecs_target(before: str | None, kind: str, taken: set) -> str | None:
+    """The ECS field for a slot of this type after this literal, once per variant (a port only
+    after an address: `from <ip> port <n>`)."""
+    target = ECS_AFTER.get(kind, {}).get((before or "").strip().lower())
+    if target == "source.port" and "source.ip" not in taken:
+        return None
+    return None if target in taken else target
+
+
 def slot_kinds(c: Cluster, tokens: list[list[str]], separator: str | None) -> list[str]:
     """The type of each of a message type's slots, in order, from its members' tokens (`tokens`:
     the sample's messages, as the members index them)."""
@@ -73,15 +92,23 @@ def schema_text(name: str, paths: list[str], now: str, header: Header, found: li
     separator = header.separator or " "
     for c, variant, types in zip(found, names, kinds):
         slots = iter(types)
-        k, tokens = 0, []
+        k, tokens, targets, before = 0, [], set(), None
         for parts in c.tokens:
             text = []
-            for _ in range(sum(1 for p in parts if p is None)):
+            for i, part in enumerate(parts):
+                if part is not None:
+                    before = part
+                    continue
                 k += 1
                 value, kind = f"{variant}_{k}", next(slots)
+                target = ecs_target(before if i or len(parts) == 1 or before is None else None, kind, targets)
+                targets.add(target)
                 limit = ", ignore_above: 8191" if kind == "keyword" else ""  # a draft: long words stay searchable
-                values.append(f"  {value}: {{type: {kind}, target: {namespace}.{value}{limit}}}")
+                values.append(f"  {value}: {{type: {kind}, target: {target or namespace + '.' + value}{limit}}}")
                 text.append(value)
+                before = None
+            if len(parts) > 1:
+                before = None  # a refined token is no word before the next token's slot
             names_of = iter(text)
             tokens.append("".join(_literal(p) if p is not None else f"{{{next(names_of)}}}" for p in parts))
         variants.append(f"  {variant}:")
