@@ -211,7 +211,7 @@ def _cmd_infer(args) -> ExitCode:
     print(f"infer: reading {sum(len(d) for _, d in logs)} bytes from {len(logs)} file(s)", file=sys.stderr)
     if args.output.exists() and any(args.output.iterdir()):
         raise UsageError(f"{args.output}: not empty; infer writes a new directory")
-    draft, _ = draft_from_logs(logs, name, now)
+    draft, _ = draft_from_logs(logs, name, now, progress=lambda line: print(line, file=sys.stderr))
     model = stackgen.parse_schema(draft.schema, str(args.output / "schema.yaml"))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{args.output.name}.", dir=args.output.parent))

@@ -112,3 +112,19 @@ def test_a_varying_token_is_refined_into_literal_text_and_slots():
     assert token_parts(['"GET / HTTP/1.1"', '"POST /login HTTP/1.0"', '"-"'], " ") == ['"', None, '"']
     assert token_parts(["PWD=/home/alice", "PWD=/etc/nginx", "PWD=/root"], " ") == ["PWD=", None]
     assert token_parts(["67", "67", "67"], " ") == ["67"] and token_parts(["67"], " ") == [None]
+
+
+@pytest.mark.parametrize("family", ["linux-auth", "syslog"])
+def test_records_outside_the_sample_are_matched_as_the_local_engine_parses_them(family, monkeypatch):
+    import stackgen.infer as infer
+    monkeypatch.setattr(infer, "SAMPLE", 40)  # types found on 40 records, then on what they left
+    monkeypatch.setattr(infer, "CHECKED", 10)
+    monkeypatch.setattr(infer, "CHECKED_PER_TYPE", 0)
+    logs = [(str(p), p.read_bytes()) for p in sorted((ROOT / "samples" / family).glob("*.log"))]
+    draft, records = draft_from_logs(logs, family, NOW)
+    texts = [r for file in records for r in file]
+    assert draft.checked < len(texts)  # the engine ran on a sample only: it agreed with the matcher
+    engine = LocalEngine(stackgen.parse_schema(draft.schema, "draft.yaml"))
+    ours = ["*" if v == "header" else v for v in draft.variant_of]
+    assert [engine.variant(t) or "*" for t in texts] == ours
+    assert draft.variant_of.count("*") <= 0.05 * len(texts)

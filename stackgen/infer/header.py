@@ -23,7 +23,7 @@ LEVELS = {"TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "WARNING", "ERROR", "ERR",
 SEPARATORS = (" | ", " * ", " ; ")  # delimited logs: the separator right after the timestamp
 MAX_LEADING = 4
 VARIABLE = -1
-SYSLOG = re.compile(r"\A([A-Za-z0-9][A-Za-z0-9_.-]*) ([^\s\[\]:]+)(?:\[([0-9]+)\])?:(?: |\Z)")
+SYSLOG = re.compile(r"\A([A-Za-z0-9][A-Za-z0-9_.-]*) ([^\s\[\]:]+)(?:\[([^\s\]]+)\])?:(?: |\Z)")
 
 
 @dataclass(frozen=True)
