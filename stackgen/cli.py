@@ -19,10 +19,11 @@ from stackgen.engines import ENGINES
 from stackgen.errors import ExitCode, StackgenError, UsageError
 
 STACK_DIR = Path("stackgen-stack")
+DETECT_ENGINES = ("local", "embedded", "elasticsearch")  # engines that can search what they indexed
 
 
-def _engine_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--engine", choices=ENGINES, default="local",
+def _engine_options(parser: argparse.ArgumentParser, engines: tuple[str, ...] = ENGINES) -> None:
+    parser.add_argument("--engine", choices=engines, default="local",
                         help="local: in-process Python (default); embedded: a real Elasticsearch node "
                              "started for this run; elasticsearch: a cluster at --es-url; stack: the running "
                              "compose stack of --stack-dir (Filebeat -> Logstash -> Elasticsearch)")
@@ -74,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("detect", help="replay records, run the schema's detection rules, print one JSON alert per line")
     p.add_argument("files", nargs="*", type=Path)
     p.add_argument("--schema", type=Path, required=True)
-    _engine_options(p)
+    _engine_options(p, DETECT_ENGINES)
 
     p = sub.add_parser("preview", help="draw each dashboard panel as a PNG from real query results on the samples")
     p.add_argument("samples", type=Path)
@@ -252,8 +253,6 @@ def _cmd_detect(args) -> ExitCode:
     from stackgen.engines.framing import frame_stream
 
     model = stackgen.load_schema(args.schema)
-    if args.engine not in ("local", "embedded", "elasticsearch"):
-        raise UsageError(f"detect runs on the local, embedded or elasticsearch engine, not {args.engine}")
     skipped = [d.id for d in model.detections if not d.runnable]
     if skipped:
         print(f"stackgen: note: {', '.join(skipped)}: machine-learning jobs run only in a licensed cluster",

@@ -224,3 +224,18 @@ def test_both_methods_beat_chance_on_the_generated_lines_and_ngrams_help():
     assert plain > majority + 0.3 and bayes > majority + 0.3
     assert trigrams > plain + 0.03
     assert max(plain, trigrams, bayes) < 1.0  # the data is not trivially separable
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_category(tmp_path):
+    from stackgen.classify.commands import read_tsv
+
+    tsv = tmp_path / "bom.tsv"
+    tsv.write_bytes("\ufeffattack\tFailed password for root\nnormal\tAccepted publickey for bob\n".encode())
+    assert [category for category, _ in read_tsv(tsv)] == ["attack", "normal"]
+
+
+@pytest.mark.parametrize("change", [{"lines": [0, 1]}, {"features": {}}])
+def test_a_model_that_cannot_classify_is_refused_when_loaded(change):
+    document = json.loads(train([("a", "one two"), ("b", "three four")], method="naive-bayes").to_json())
+    with pytest.raises(UsageError):
+        loads(json.dumps({**document, **change}))

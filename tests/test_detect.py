@@ -64,7 +64,7 @@ def test_shipped_rules_fire_on_their_samples_and_not_below_outside_or_out_of_ord
                                                                            ("carol", "192.0.2.40")]
 
 
-def test_a_sequence_resets_when_its_span_expires():
+def test_a_sequence_match_expires_and_a_later_one_takes_its_place():
     model = stackgen.load_schema(ROOT / "samples" / "linux-auth" / "schema.yaml")
     start = dt.datetime(2024, 3, 1, 0, 0, 0)
     lines = []
@@ -72,10 +72,26 @@ def test_a_sequence_resets_when_its_span_expires():
                            (700, "Failed"), (710, "Failed"), (720, "Failed"), (730, "Accepted")):
         t = start + dt.timedelta(seconds=seconds)
         lines.append(f"Mar  1 {t:%H:%M:%S} h sshd[1]: {event} password for root from 192.0.2.1 port 22 ssh2\n")
+    # failures every minute for 6 minutes, success at 11: the last three failures and the success fit
+    for seconds, event in [*((3600 + 60 * i, "Failed") for i in range(6)), (3600 + 660, "Accepted")]:
+        t = start + dt.timedelta(seconds=seconds)
+        lines.append(f"Mar  1 {t:%H:%M:%S} h sshd[1]: {event} password for root from 192.0.2.1 port 22 ssh2\n")
     records = frame(model, "".join(lines).encode(), "x.log")
     got = [detect.to_json(a) for a in detect.alerts(model, records, LocalEngine(model, model.now))]
     assert [(a["rule"], a["start"][11:19], a["end"][11:19], a["count"]) for a in got] == [
-        ("ssh_brute_force_success", "00:11:40", "00:12:10", 4)]
+        ("ssh_brute_force_success", "00:11:40", "00:12:10", 4),
+        ("ssh_brute_force_success", "01:03:00", "01:11:00", 4)]  # one failure a minute: no brute force
+
+
+def test_filter_values_are_kept_as_the_engines_compare_them(tmp_path):
+    schema = (ROOT / "samples" / "linux-auth" / "schema.yaml").read_text()
+    schema = schema.replace("{system.auth.ssh.event: Failed}\n      group_by: source.ip\n      count: 5",
+                            "{source.port: '052340', source.ip: ['2001:DB8:BAD:1::66', '::ffff:203.0.113.5']}\n"
+                            "      group_by: source.ip\n      count: 5")
+    (tmp_path / "schema.yaml").write_text(schema)
+    model = stackgen.load_schema(tmp_path / "schema.yaml")
+    assert model.detections[0].rule.filter == (("source.port", ("52340",)),
+                                                ("source.ip", ("2001:db8:bad:1::66", "203.0.113.5")))
 
 
 # -- the schema section ---------------------------------------------------------------------------
@@ -103,6 +119,24 @@ detections:
     new_value: {field: user.name, history: 5m}
   j:
     sequence: {within: 1m, steps: [{filter: {process.name: sshd}, count: 101}, {filter: {process.name: sshd}}]}
+  k:
+    threshold: {filter: {source.port: '22x'}, count: 1, within: 1m}
+  l:
+    threshold: {filter: {source.ip: 'not-an-ip'}, count: 1, within: 1m}
+  m:
+    threshold: {filter: {user.name: []}, count: 1, within: 1m}
+  n:
+    sequence: {within: 1m, steps: [{filter: {}}, {filter: {process.name: sshd}}]}
+  o:
+    threshold: {group_by: [], count: 1, within: 1m}
+  p:
+    threshold: {group_by: [user.name, user.name], count: 1, within: 1m}
+  q:
+    anomaly: {function: mean, field: user.name, bucket_span: 1h}
+  r:
+    anomaly: {function: rare, by: user.name, over: user.name, bucket_span: 1h}
+  s:
+    threshold: {count: 1, within: 999999999999d}
 """
 
 
@@ -118,7 +152,11 @@ def test_every_bad_rule_is_reported_with_its_place_and_code(tmp_path):
             ("detections.c.threshold.within", "SG025"), ("detections.d", "SG025"), ("detections.e.classify.model", "SG026"),
             ("detections.f.severity", "SG025"), ("detections.g.anomaly", "SG025"),
             ("detections.h.new_value.group_by", "SG025"), ("detections.i.new_value.history", "SG025"),
-            ("detections.j.sequence.steps[0].count", "SG025")} <= found
+            ("detections.j.sequence.steps[0].count", "SG025"), ("detections.k.threshold.filter.source.port", "SG025"),
+            ("detections.l.threshold.filter.source.ip", "SG025"), ("detections.m.threshold.filter.user.name", "SG025"),
+            ("detections.n.sequence.steps[0].filter", "SG025"), ("detections.o.threshold.group_by", "SG025"),
+            ("detections.p.threshold.group_by", "SG025"), ("detections.q.anomaly.field", "SG020"),
+            ("detections.r.anomaly", "SG025"), ("detections.s.threshold.within", "SG025")} <= found
     lines = schema.splitlines()
     for problem in info.value.diagnostics:
         assert problem.file == str(path) and problem.line <= len(lines) and problem.col >= 1

@@ -1,7 +1,7 @@
 """Stage 4 of `stackgen classify`: the command line's work, files in and out.
 
 `read_tsv`: TRAIN.tsv rows, `category<TAB>log line` (split at the first tab; the line may hold
-more tabs; a trailing CR is dropped; blank lines are skipped). A line without a tab or with an
+more tabs; a trailing CR and a leading byte-order mark are dropped; blank lines are skipped). A line without a tab or with an
 empty category is a `UsageError` naming file:line. `train_file` writes the model beside its
 destination and renames it into place, so a failed run leaves no model file. `apply_lines`
 prints one JSON object per input line, in order, scores rounded to `DECIMALS` places.
@@ -27,7 +27,7 @@ DECIMALS = 6
 def read_tsv(path: Path) -> list[tuple[str, str]]:
     """The (category, line) rows of a TRAIN.tsv file."""
     rows = []
-    text = path.read_bytes().decode("utf-8", errors="replace")
+    text = path.read_bytes().decode("utf-8", errors="replace").removeprefix("\ufeff")  # a BOM is no category
     for number, line in enumerate(text.split("\n"), 1):
         line = line.removesuffix("\r")
         if not line.strip():

@@ -60,14 +60,13 @@ def _problem(document) -> str | None:
     if (not isinstance(categories, list) or not categories or categories != sorted(set(categories))
             or not all(isinstance(c, str) and c for c in categories)):
         return "categories: a sorted list of distinct non-empty names"
-    if not isinstance(lines, list) or len(lines) != len(categories) or not all(_count(n) for n in lines) \
-            or not sum(lines):
-        return "lines: one count per category"
+    if not isinstance(lines, list) or len(lines) != len(categories) or not all(_count(n) and n for n in lines):
+        return "lines: one count (at least 1) per category"
     if not _count(document["ngrams"]) or document["ngrams"] < 1:
         return "ngrams: an integer >= 1"
     features = document["features"]
-    if not isinstance(features, dict):
-        return "features: an object"
+    if not isinstance(features, dict) or not features:
+        return "features: an object with at least one feature"
     for feature, row in features.items():
         if not isinstance(row, list) or len(row) != len(categories) or not all(_count(n) for n in row):
             return f"features[{feature!r}]: one count per category"

@@ -16,15 +16,13 @@ Conventions both engines share:
 from __future__ import annotations
 
 import bisect
-import functools
-import ipaddress
 import itertools
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from stackgen.model.detections import Classified, Detection, Filter, NewValue, Sequence, Threshold
+from stackgen.model.detections import (Classified, Detection, Filter, NewValue, Sequence, Threshold,
+                                       canonical_ip, utf16_length)
 from stackgen.model.nodes import FieldType, LogModel
 
 
@@ -75,7 +73,8 @@ class Fields:
             for item in raw if isinstance(raw, list) else (raw,):
                 if is_ip:
                     item = canonical_ip(item)
-                elif limit is not None and isinstance(item, str) and len(item) > limit:
+                elif (limit is not None and isinstance(item, str) and len(item) > limit // 2
+                      and utf16_length(item) > limit):
                     continue
                 if item is not None and item not in values:
                     values.append(item)
@@ -102,23 +101,6 @@ def as_text(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
-
-
-_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
-_CANONICAL_V4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
-
-
-@functools.lru_cache(maxsize=65536)
-def canonical_ip(text):
-    if isinstance(text, str) and _CANONICAL_V4.fullmatch(text):
-        return text  # dotted IPv4 without leading zeros: already canonical
-    try:
-        address = ipaddress.ip_address(str(text))
-    except ValueError:
-        return None
-    if address.version == 6 and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return str(address)
 
 
 def run(model: LogModel, events: list[Event], classify: Callable[[str, str], str] | None = None) -> list[Alert]:
@@ -181,28 +163,34 @@ def bursts(times: list[int], count: int, window: int) -> list[tuple[int, int, in
 
 
 def sequence(detection: Detection, rule: Sequence, events: list[Event], fields: Fields) -> list[Alert]:
-    states: dict[tuple, list] = {}  # group -> [step, repeats, start, documents]
+    """Each step repeated `count` times is that many stages; per group and stage, the start time
+    of the latest partial match that reached it. A document matching a stage's step moves the
+    match of the stage before (unless more than `within` has passed since it started); the last
+    stage reached is an alert. Later documents start later matches, which replace earlier ones:
+    a later start has more time left."""
+    stages = [i for i, step in enumerate(rule.steps) for _ in range(step.count)]
+    last = len(stages) - 1
+    partial: dict[tuple, list] = {}
     out = []
-    steps = rule.steps
     for event in events:
-        matched = [fields.matches(event.doc, step.filter) for step in steps]
+        matched = [fields.matches(event.doc, step.filter) for step in rule.steps]
         if not any(matched):
             continue
         for group in fields.groups(event.doc, rule.group_by):
-            state = states.setdefault(group, [0, 0, 0, 0])
-            if state[3] and event.time - state[2] > rule.within.ms:
-                state[:] = [0, 0, 0, 0]  # the span expired: back to the start
-            if not matched[state[0]]:
-                continue  # not the step expected next: no progress
-            if not state[3]:
-                state[2] = event.time
-            state[1] += 1
-            state[3] += 1
-            if state[1] == steps[state[0]].count:
-                state[0], state[1] = state[0] + 1, 0
-            if state[0] == len(steps):
-                out.append(Alert(detection.id, group, state[2], event.time, state[3]))
-                state[:] = [0, 0, 0, 0]
+            starts = partial.setdefault(group, [None] * len(stages))
+            for j in range(last, -1, -1):
+                if not matched[stages[j]]:
+                    continue
+                if j == 0:
+                    starts[0] = event.time
+                    continue
+                start, starts[j - 1] = starts[j - 1], None
+                if start is None or event.time - start > rule.within.ms:
+                    continue  # no match waits for this stage, or it expired
+                if j == last:
+                    out.append(Alert(detection.id, group, start, event.time, len(stages)))
+                else:
+                    starts[j] = start
     return out
 
 

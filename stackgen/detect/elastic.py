@@ -3,7 +3,7 @@
 Each rule is one search: the rule's filter as a query, its groups as a composite aggregation
 (absent values in a null bucket), and per group a `scripted_metric` whose Painless reduce runs the
 rule over the group's documents in time order (ties by `log.offset`, the record's place in the
-replay): the threshold's sliding windows, the sequence automaton. A new value is a composite
+replay): the threshold's windows, the sequence's stages. A new value is a composite
 bucket of group and value whose earliest time falls after the history. The conventions are those
 of `automata`, written a second time in another language on another engine, and compared.
 """
@@ -64,15 +64,17 @@ for (int s = 0; s < params.steps.size(); s++) {
 state.e.add([t, o, mask]);
 """
 SEQUENCE_REDUCE = _GATHER + """
-List out = new ArrayList(); int step = 0; int rep = 0; long start = 0; int n = 0;
+int n = params.stages.size(); long[] st = new long[n]; boolean[] has = new boolean[n]; List out = new ArrayList();
 for (def x : e) {
   long t = (long) x[0]; int mask = (int) x[2];
-  if (n > 0 && t - start > params.within) { step = 0; rep = 0; n = 0; }
-  if ((mask & (1 << step)) == 0) { continue; }
-  if (n == 0) { start = t; }
-  rep++; n++;
-  if (rep == (int) params.counts[step]) { step++; rep = 0; }
-  if (step == params.counts.size()) { out.add([start, t, n]); step = 0; rep = 0; n = 0; }
+  for (int j = n - 1; j >= 0; j--) {
+    if ((mask & (1 << (int) params.stages[j])) == 0) { continue; }
+    if (j == 0) { st[0] = t; has[0] = true; continue; }
+    if (!has[j - 1]) { continue; }
+    long s = st[j - 1]; has[j - 1] = false;
+    if (t - s > params.within) { continue; }
+    if (j == n - 1) { out.add([s, t, n]); } else { st[j] = s; has[j] = true; }
+  }
 }
 return out;
 """
@@ -95,7 +97,7 @@ def search_bodies(model: LogModel, detection: Detection) -> list[dict]:
         params.update(count=rule.count, window=rule.window.ms)
         flt, script = query(rule.filter, time), (THRESHOLD_MAP, THRESHOLD_REDUCE)
     elif isinstance(rule, Sequence):
-        params.update(within=rule.within.ms, counts=[s.count for s in rule.steps],
+        params.update(within=rule.within.ms, stages=[i for i, s in enumerate(rule.steps) for _ in range(s.count)],
                       steps=[[[f, list(v)] for f, v in s.filter] for s in rule.steps])
         flt = {"bool": {"filter": [{"exists": {"field": time}}], "minimum_should_match": 1,
                         "should": [query(s.filter, time) for s in rule.steps]}}

@@ -16,9 +16,35 @@ values, as text, is accepted. Durations are milliseconds, with the text as writt
 """
 from __future__ import annotations
 
+import functools
+import ipaddress
+import re
 from dataclasses import dataclass
 
 Filter = tuple[tuple[str, tuple[str, ...]], ...]
+
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_CANONICAL_V4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
+
+
+@functools.lru_cache(maxsize=65536)
+def canonical_ip(text) -> str | None:
+    """An IP address as Elasticsearch prints it (IPv4-mapped IPv6 as IPv4), None if it is none."""
+    if isinstance(text, str) and _CANONICAL_V4.fullmatch(text):
+        return text  # dotted IPv4 without leading zeros: already canonical
+    try:
+        address = ipaddress.ip_address(str(text))
+    except ValueError:
+        return None
+    if address.version == 6 and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return str(address)
+
+
+def utf16_length(text: str) -> int:
+    """The length Elasticsearch's `ignore_above` counts: UTF-16 code units."""
+    return len(text) + sum(1 for c in text if ord(c) > 0xFFFF)
+
 
 SEVERITIES = {"low": 21, "medium": 47, "high": 73, "critical": 99}  # Elastic's default risk scores
 

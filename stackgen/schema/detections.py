@@ -2,16 +2,19 @@
 
 Every field a rule names must be a document field of the schema (SG019) of a type it can filter
 or group on exactly (SG020: keyword, ip, integer, long, boolean); a rule has exactly one kind
-(SG025 for a bad rule shape, a bad duration, an unknown severity); a classifier's model file is
-resolved from the schema's directory and must exist (SG026).
+(SG025 for a bad rule shape, a bad duration, an unknown severity, a filter value the field cannot
+hold); a classifier's model file is resolved from the schema's directory and must load (SG026), and
+its alert categories must be the model's. Filter values are stored as both engines compare them.
 """
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from stackgen.model.detections import (SEVERITIES, Anomaly, Classified, Detection, Duration, NewValue,
-                                       Sequence, Step, Threshold)
+from stackgen.classify import load
+from stackgen.errors import UsageError
+from stackgen.model.detections import (SEVERITIES, Anomaly, Classified, Detection, Duration, NewValue, Sequence,
+                                       Step, Threshold, canonical_ip)
 from stackgen.model.nodes import FieldType
 from stackgen.schema.dashboards import DashboardReader
 from stackgen.schema.reader import Reader
@@ -23,7 +26,10 @@ UNIT_MS = {"s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
 EXACT = {FieldType.KEYWORD, FieldType.IP, FieldType.INTEGER, FieldType.LONG, FieldType.BOOLEAN}
 ANOMALY_FUNCTIONS = ("count", "high_count", "low_count", "distinct_count", "high_distinct_count",
                      "rare", "freq_rare", "mean", "high_mean", "max", "min", "sum", "high_sum")
-NEEDS_FIELD = {"distinct_count", "high_distinct_count", "mean", "high_mean", "max", "min", "sum", "high_sum"}
+NEEDS_NUMBER = {"mean", "high_mean", "max", "min", "sum", "high_sum"}
+NEEDS_FIELD = {"distinct_count", "high_distinct_count", *NEEDS_NUMBER}
+NUMBER = {FieldType.INTEGER, FieldType.LONG, FieldType.FLOAT, FieldType.DOUBLE}
+MAX_DURATION_MS = 3650 * 86_400_000  # ten years: longer windows are mistakes (and overflow ES's longs)
 
 MAX_NEW_TERMS = 3  # Elastic new-terms rules: new_terms_fields holds 1 to 3 fields
 MIN_HISTORY_MS = 6 * 60_000  # the rendered new-terms rule looks back 6 minutes
@@ -37,6 +43,17 @@ STEP = {"filter": True, "count": False}
 NEW_VALUE = {"field": True, "group_by": False, "history": True, "filter": False}
 CLASSIFY = {"model": True, "alert": True}
 ANOMALY = {"function": True, "field": False, "by": False, "over": False, "partition": False, "bucket_span": True}
+
+
+def _typed(text: str, kind: FieldType) -> str | None:
+    """The text of a filter value as documents of this type hold it, None if they cannot."""
+    if kind in (FieldType.INTEGER, FieldType.LONG):
+        return str(int(text)) if re.fullmatch(r"[+-]?[0-9]+", text) else None
+    if kind is FieldType.BOOLEAN:
+        return text.lower() if text.lower() in ("true", "false") else None
+    if kind is FieldType.IP:
+        return canonical_ip(text)
+    return text
 
 
 class DetectionReader:
@@ -140,7 +157,7 @@ class DetectionReader:
                          "fields with its groups (Elastic's new-terms rules take no more)")
             return None
         if parts[2].ms <= MIN_HISTORY_MS:
-            self.r.error(entries["history"], "SG025", f"{path}.history", "a history is longer than 6m (the "
+            self.r.error(entries["history"], "SG025", f"{path}.history", "a history must be longer than 6m (the "
                          "rendered new-terms rule looks back 6 minutes each run; its history must start before)")
             return None
         return NewValue(*parts)
@@ -161,6 +178,16 @@ class DetectionReader:
         if not alert:
             self.r.error(entries["alert"], "SG025", f"{path}.alert", "name at least one category that raises an alert")
             return None
+        try:
+            categories = load(model).categories
+        except UsageError as exc:
+            self.r.error(entries["model"], "SG026", f"{path}.model", str(exc))
+            return None
+        unknown = [c for c in alert if c not in categories]
+        if unknown:
+            self.r.error(entries["alert"], "SG025", f"{path}.alert", f"the model has no category {', '.join(unknown)} "
+                         f"(its categories: {', '.join(categories)})")
+            return None
         return Classified(str(model), tuple(alert))
 
     def _anomaly(self, node: Node, path: str) -> Anomaly | None:
@@ -175,9 +202,15 @@ class DetectionReader:
         roles = {}
         for role in ("field", "by", "over", "partition"):
             if role in entries:
-                roles[role] = self.fields.field(entries[role], f"{path}.{role}", EXACT, f"an anomaly job's {role} field")
+                numeric = role == "field" and function in NEEDS_NUMBER
+                roles[role] = self.fields.field(entries[role], f"{path}.{role}", NUMBER if numeric else EXACT,
+                                                f"the {role} of '{function}'")
                 if roles[role] is None:
                     return None
+        named = [roles[r] for r in ("by", "over", "partition") if r in roles]
+        if len(set(named)) != len(named):
+            self.r.error(node, "SG025", path, "by, over and partition name different fields")
+            return None
         if function in NEEDS_FIELD and "field" not in roles:
             self.r.error(node, "SG025", path, f"the function '{function}' needs a field")
             return None
@@ -192,14 +225,30 @@ class DetectionReader:
         return self._exact_filter(entries["filter"], f"{path}.filter") if "filter" in entries else ()
 
     def _exact_filter(self, node: Node, path: str):
+        """field -> accepted texts, each value as both engines compare it (numbers in decimal,
+        booleans true/false, IP addresses canonical); a value the field can never hold is an error."""
         flt = self.fields.filter(node, path)
-        for field, _ in flt:
+        out = []
+        for (field, values), (key, value_node) in zip(flt, [(k, v) for k, v in node.items if k.text in dict(flt)]):
             kind = self.fields.fields[field]
+            where = f"{path}.{field}"
             if kind not in EXACT:
-                self.r.error(node, "SG020", f"{path}.{field}", f"'{field}' is a {kind.value} field: rules filter "
+                self.r.error(key, "SG020", where, f"'{field}' is a {kind.value} field: rules filter "
                              "on keyword, ip, integer, long or boolean fields")
                 return None
-        return flt if len(flt) == len(node.items) else None
+            if not values:
+                self.r.error(value_node, "SG025", where, "name at least one value")
+                return None
+            typed = [_typed(value, kind) for value in values]
+            if None in typed:
+                bad = values[typed.index(None)]
+                self.r.error(value_node, "SG025", where, f"'{bad}' is not a value a {kind.value} field holds")
+                return None
+            out.append((field, tuple(dict.fromkeys(typed))))
+        if not out and node.kind == "map" and not node.items:
+            self.r.error(node, "SG025", path, "a filter names at least one field")
+            return None
+        return tuple(out) if len(out) == len(node.items) else None
 
     def _group(self, entries: dict[str, Node], path: str):
         if "group_by" not in entries:
@@ -207,7 +256,12 @@ class DetectionReader:
         node = entries["group_by"]
         items = [(node.text, node)] if node.kind == "scalar" else self.r.strings(node, f"{path}.group_by") or []
         out = [self.fields.field(item, f"{path}.group_by", EXACT, "grouped on") for _, item in items]
-        return None if None in out or not out else tuple(out)
+        if None in out:
+            return None
+        if not out or len(set(out)) != len(out):
+            self.r.error(node, "SG025", f"{path}.group_by", "name one or more different fields (or leave group_by out)")
+            return None
+        return tuple(out)
 
     def _duration(self, node: Node, path: str) -> Duration | None:
         text = self.r.string(node, path)
@@ -215,4 +269,10 @@ class DetectionReader:
         if text is not None and match is None:
             self.r.error(node, "SG025", path, f"'{text}' is not a duration (a number and s, m, h or d: 30s, 5m, 1h, 7d)")
             return None
-        return Duration(text, int(match.group(1)) * UNIT_MS[match.group(2)]) if match else None
+        if match is None:
+            return None
+        ms = int(match.group(1)) * UNIT_MS[match.group(2)]
+        if ms > MAX_DURATION_MS:
+            self.r.error(node, "SG025", path, f"'{text}' is longer than ten years (3650d)")
+            return None
+        return Duration(text, ms)
