@@ -4,8 +4,9 @@ A rule is one of four kinds, each a condition on documents in time order:
 - `Threshold`: at least `count` documents matching `filter`, per group, within a `window` that
   starts at a document; windows that qualify and overlap merge into one alert (its documents'
   count, first and last time), so `count: 1` is every matching document, bursts merged;
-- `Sequence`: `steps` in order (each a filter and a repeat count), per group, the whole within
-  `within`: a document that is not the expected step does not advance, the span expiring resets;
+- `Sequence`: `steps` in order (each a filter and a repeat count: that many stages), per group,
+  the whole within `within`; per stage the latest partial match is kept (EQL's way): a document
+  out of order advances nothing, a match older than `within` expires;
 - `NewValue`: a `field` value the group has not had before, once `history` has passed since the
   first document of the replay (the history is learnt, not alerted on);
 - `Classified`: a record a word-frequency classifier puts in one of the `alert` categories;
