@@ -39,7 +39,7 @@ import uuid
 
 from stackgen.model.detections import Anomaly, Classified, Detection, Filter, NewValue, Sequence, Threshold
 from stackgen.model.nodes import FieldType, LogModel
-from stackgen.targets.base import Artifact
+from stackgen.targets.base import Artifact, kql
 
 NAME = "detections"
 RULES_PATH = "kibana/detection-rules.ndjson"
@@ -103,15 +103,6 @@ def _literal(model: LogModel, field: str, text: str) -> str:
     return text if bare else _quoted(text)
 
 
-def kql(model: LogModel, flt: Filter) -> str:
-    """The KQL of a filter (fields ANDed, values of one field ORed), `*` for no filter."""
-    parts = []
-    for field, values in flt:
-        inner = " or ".join(_literal(model, field, v) for v in values)
-        parts.append(f"{field} : {inner}" if len(values) == 1 else f"{field} : ({inner})")
-    return " and ".join(parts) or "*"
-
-
 def eql_field(name: str) -> str:
     """A field name, backticked when EQL needs it (hyphens, spaces, a leading digit)."""
     return name if _PLAIN_FIELD.fullmatch(name) else "`" + name.replace("`", "``") + "`"
@@ -171,7 +162,7 @@ def rule(model: LogModel, detection: Detection) -> dict | None:
     base = _common(model, detection)
     if isinstance(r, Threshold):
         return {**base, **_searching(model, detection, schedule(r.window.ms)), "language": "kuery",
-                "query": kql(model, r.filter), "threshold": {"field": list(r.group_by), "value": r.count},
+                "query": kql(r.filter, lambda field, v: _literal(model, field, v)) or "*", "threshold": {"field": list(r.group_by), "value": r.count},
                 "type": "threshold"}
     if isinstance(r, Sequence):
         searching = _searching(model, detection, schedule(r.within.ms))
@@ -182,7 +173,7 @@ def rule(model: LogModel, detection: Detection) -> dict | None:
     if isinstance(r, NewValue):
         return {**base, **_searching(model, detection, (NEW_TERMS_INTERVAL, NEW_TERMS_FROM)),
                 "history_window_start": f"now-{r.history.text}", "language": "kuery",
-                "new_terms_fields": [*r.group_by, r.field], "query": kql(model, r.filter), "type": "new_terms"}
+                "new_terms_fields": [*r.group_by, r.field], "query": kql(r.filter, lambda field, v: _literal(model, field, v)) or "*", "type": "new_terms"}
     if isinstance(r, Anomaly):
         every = max(MINUTE_MS, min(r.bucket_span.ms, ML_INTERVAL_MS))
         return {**base, "anomaly_threshold": ANOMALY_THRESHOLD, "from": f"now-{duration(2 * r.bucket_span.ms + every)}",

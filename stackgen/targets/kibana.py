@@ -13,7 +13,7 @@ import json
 import uuid
 
 from stackgen.model.nodes import Bucket, Dashboard, LogModel, Panel, SavedSearch
-from stackgen.targets.base import Artifact
+from stackgen.targets.base import Artifact, kql
 
 NAME = "kibana"
 PATH = "kibana/saved-objects.ndjson"
@@ -37,18 +37,6 @@ def object_id(*parts: str) -> str:
 
 def data_view_id(model: LogModel) -> str:
     return object_id(model.name, "data-view")
-
-
-def kql(filters: tuple[tuple[str, tuple[str, ...]], ...]) -> str:
-    """The KQL text of a filter: fields ANDed, values of one field ORed."""
-    def quote(value: str) -> str:
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-    parts = []
-    for field, values in filters:
-        inner = " or ".join(quote(v) for v in values)
-        parts.append(f"{field} : {inner}" if len(values) == 1 else f"{field} : ({inner})")
-    return " and ".join(parts)
 
 
 def _saved(kind: str, ident: str, attributes: dict, references: list[dict]) -> dict:
