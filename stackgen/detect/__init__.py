@@ -20,7 +20,7 @@ from stackgen.model.detections import Classified, NewValue
 from stackgen.model.nodes import LogModel
 from stackgen.verify.compare import lookup
 
-__all__ = ["Alert", "alerts", "dumps", "events", "from_json", "to_json"]
+__all__ = ["Alert", "alerts", "dumps", "events", "to_json"]
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
@@ -106,10 +106,6 @@ def alerts(model: LogModel, records: Iterable[Record], engine) -> list[Alert]:
 def to_json(alert: Alert) -> dict:
     return {"rule": alert.rule, "key": dict(alert.key), "start": instant(alert.start), "end": instant(alert.end),
             "count": alert.count}
-
-
-def from_json(item: dict) -> Alert:
-    return Alert(item["rule"], tuple(item["key"].items()), millis(item["start"]), millis(item["end"]), item["count"])
 
 
 def dumps(alerts_: list[Alert]) -> str:
